@@ -1,0 +1,29 @@
+"""The subject catalog: every NATS subject the services publish or subscribe to.
+
+Subjects are lower-case dotted nouns, `<domain>.<kind>.<name>`. Events (`*.events.*`)
+and inbound mail live in JetStream streams (see `streams`); `*.rpc.*` subjects are core
+NATS request/reply served by queue groups.
+"""
+
+from typing import Final
+
+MAIL_INBOUND_RECEIVED: Final = "mail.inbound.received"
+MAIL_OUTBOUND_REQUESTED: Final = "mail.outbound.requested"
+MAIL_OUTBOUND_SENT: Final = "mail.outbound.sent"
+MAIL_OUTBOUND_FAILED: Final = "mail.outbound.failed"
+
+TICKET_CREATED: Final = "ticket.events.created"
+TICKET_INTERACTION_ADDED: Final = "ticket.events.interaction_added"
+TICKET_STATUS_CHANGED: Final = "ticket.events.status_changed"
+TICKET_FIRST_RESPONDED: Final = "ticket.events.first_responded"
+
+SLA_TARGETS_SET: Final = "sla.events.targets_set"
+
+CUSTOMER_RESOLVE_CONTACT: Final = "customer.rpc.resolve_contact"
+
+DEAD_LETTER_PREFIX: Final = "deadletter"
+
+
+def dead_letter_subject(subject: str) -> str:
+    """Return the dead-letter subject for messages that kept failing on `subject`."""
+    return f"{DEAD_LETTER_PREFIX}.{subject}"

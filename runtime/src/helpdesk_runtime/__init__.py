@@ -1,0 +1,1 @@
+"""Runtime shared by the help-desk services."""

@@ -1,0 +1,212 @@
+"""Durable JetStream consumers with explicit delivery semantics.
+
+`subscribe_durable` registers a FastStream pull subscriber that:
+
+- decodes the body into the contract type, and dead-letters a body that does not decode
+  (retrying cannot fix it);
+- binds the correlation id, message id and subject into the log context;
+- acknowledges after the handler returns;
+- on a handler error, asks for redelivery with a growing delay, and after `max_attempts`
+  deliveries publishes the message to `deadletter.<subject>` with the error and
+  acknowledges it, so a poison message never blocks its stream.
+"""
+
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from helpdesk_contracts.messages import Message
+from helpdesk_contracts.subjects import dead_letter_subject
+from helpdesk_runtime.logging import bound_context, get_logger
+from helpdesk_runtime.messaging import (
+    HEADER_CORRELATION_ID,
+    HEADER_MSG_ID,
+    publish_durably,
+)
+from helpdesk_runtime.metrics import counter
+
+log = get_logger(__name__)
+
+dead_lettered_total = counter(
+    "messages_dead_lettered_total", "Messages moved to a dead-letter subject."
+)
+handler_failures_total = counter(
+    "message_handler_failures_total", "Handler errors that led to a redelivery."
+)
+
+MessageT = TypeVar("MessageT", bound=Message)
+
+
+class Delivery(msgspec.Struct, kw_only=True):
+    """Transport facts about one delivery of a message."""
+
+    subject: str
+    msg_id: str
+    correlation_id: str
+    num_delivered: int
+    headers: dict[str, str]
+
+
+Handler = Callable[[MessageT, Delivery], Awaitable[None]]
+
+
+def _delivery_of(message: NatsMessage) -> Delivery:
+    raw = message.raw_message
+    headers = dict(raw.headers or {})
+    msg_id = headers.get(HEADER_MSG_ID, "")
+    num_delivered = 1
+    if raw.metadata is not None and raw.metadata.num_delivered is not None:
+        num_delivered = raw.metadata.num_delivered
+    return Delivery(
+        subject=raw.subject,
+        msg_id=msg_id,
+        correlation_id=headers.get(HEADER_CORRELATION_ID, msg_id),
+        num_delivered=num_delivered,
+        headers=headers,
+    )
+
+
+async def dead_letter(
+    js: JetStreamContext, delivery: Delivery, body: bytes, error: str, consumer: str
+) -> None:
+    """Publish a message that cannot be handled to its dead-letter subject."""
+    headers = {
+        **{k: v for k, v in delivery.headers.items() if not k.startswith("Nats-")},
+        "Nats-Msg-Id": f"dlq-{consumer}-{delivery.msg_id or delivery.correlation_id}",
+        "X-Original-Subject": delivery.subject,
+        "X-Consumer": consumer,
+        "X-Error": error[:2000],
+        "X-Num-Delivered": str(delivery.num_delivered),
+    }
+    await publish_durably(js, dead_letter_subject(delivery.subject), body, headers)
+    dead_lettered_total.inc(subject=delivery.subject, consumer=consumer)
+    log.error(
+        "message dead-lettered",
+        subject=delivery.subject,
+        msg_id=delivery.msg_id,
+        consumer=consumer,
+        error=error,
+        num_delivered=delivery.num_delivered,
+    )
+
+
+def _retry_delay(num_delivered: int) -> float:
+    # 1 s, 2 s, 4 s, ... capped at 60 s: quick recovery from a blip, gentle on an outage.
+    return float(min(60, 2 ** max(0, num_delivered - 1)))
+
+
+def subscribe_durable(
+    broker: NatsBroker,
+    js_provider: Callable[[], JetStreamContext],
+    *,
+    subject: str,
+    stream: str,
+    durable: str,
+    message_type: type[MessageT],
+    handler: Handler[MessageT],
+    max_attempts: int = 5,
+    batch_size: int = 16,
+) -> None:
+    """Register a durable pull consumer on `subject` that calls `handler` per message."""
+    decoder = msgspec.json.Decoder(message_type)
+
+    async def consume(message: NatsMessage) -> None:
+        delivery = _delivery_of(message)
+        body: bytes = message.body
+
+        with bound_context(
+            correlation_id=delivery.correlation_id,
+            msg_id=delivery.msg_id,
+            subject=delivery.subject,
+            consumer=durable,
+        ):
+            try:
+                decoded = decoder.decode(body)
+            except msgspec.DecodeError as exc:
+                await dead_letter(js_provider(), delivery, body, f"invalid message: {exc}", durable)
+                await message.ack()
+                return
+
+            try:
+                await handler(decoded, delivery)
+            except Exception as exc:
+                await _handle_failure(message, delivery, body, exc)
+                return
+
+            await message.ack()
+
+    async def _handle_failure(
+        message: NatsMessage, delivery: Delivery, body: bytes, exc: Exception
+    ) -> None:
+        handler_failures_total.inc(subject=delivery.subject, consumer=durable)
+        if delivery.num_delivered >= max_attempts:
+            error = "".join(traceback.format_exception_only(exc)).strip()
+            await dead_letter(js_provider(), delivery, body, error, durable)
+            await message.ack()
+            return
+
+        delay = _retry_delay(delivery.num_delivered)
+        log.warning(
+            "message handler failed, redelivering",
+            error=repr(exc),
+            num_delivered=delivery.num_delivered,
+            retry_in_seconds=delay,
+            exc_info=True,
+        )
+        await message.nack(delay=delay)
+
+    subscriber = broker.subscriber(
+        subject,
+        stream=JStream(stream, declare=False),
+        durable=durable,
+        config=ConsumerConfig(
+            ack_wait=60,
+            max_deliver=-1,
+            deliver_policy=DeliverPolicy.ALL,
+        ),
+        pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
+        ack_policy=AckPolicy.MANUAL,
+    )
+    subscriber(consume)
+
+
+ReplyHandler = Callable[[Any], Awaitable[msgspec.Struct]]
+
+
+def serve_requests(
+    broker: NatsBroker,
+    *,
+    subject: str,
+    queue: str,
+    request_type: type[MessageT],
+    handler: Callable[[MessageT], Awaitable[msgspec.Struct]],
+    error_reply: Callable[[str], msgspec.Struct],
+) -> None:
+    """Serve core NATS request/reply on `subject` in the queue group `queue`."""
+    decoder = msgspec.json.Decoder(request_type)
+    encoder = msgspec.json.Encoder()
+
+    async def reply(message: NatsMessage) -> bytes:
+        headers = dict(message.raw_message.headers or {})
+        with bound_context(
+            correlation_id=headers.get(HEADER_CORRELATION_ID), subject=subject
+        ):
+            try:
+                request = decoder.decode(message.body)
+            except msgspec.DecodeError as exc:
+                log.warning("invalid request", error=str(exc))
+                return encoder.encode(error_reply(f"invalid request: {exc}"))
+
+            try:
+                return encoder.encode(await handler(request))
+            except Exception as exc:
+                log.exception("request handler failed")
+                return encoder.encode(error_reply(f"request failed: {exc!r}"))
+
+    broker.subscriber(subject, queue=queue)(reply)

@@ -1,0 +1,77 @@
+"""structlog configuration: JSON lines with the correlation id and the ids in context.
+
+Entry points bind ids with `bind_context` (structlog contextvars), so every log line of a
+request or message carries the correlation id, message id, subject and ticket id.
+"""
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+
+
+def configure_logging(service: str, level: str = "info", json: bool = True) -> None:
+    """Route structlog and standard-library logging to stderr in one format."""
+    numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_service(service),
+    ]
+
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+    # Libraries (uvicorn, faststream, alembic) log through the standard library.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(max(numeric_level, logging.INFO))
+
+
+def _add_service(service: str) -> structlog.types.Processor:
+    def add(_: Any, __: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+        event.setdefault("service", service)
+        return event
+
+    return add
+
+
+@contextmanager
+def bound_context(**ids: object) -> Iterator[None]:
+    """Bind ids to every log line written inside the block, and unbind them after."""
+    values = {key: str(value) for key, value in ids.items() if value is not None}
+    with structlog.contextvars.bound_contextvars(**values):
+        yield
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    """Return a structlog logger named for a module."""
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger

@@ -1,0 +1,125 @@
+"""RFC 9457 problem details for every HTTP error a service returns.
+
+Validation errors name the offending field in `errors[].field` (a JSON path such as
+`$.status`), so a client can point at the exact input to fix.
+"""
+
+import re
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from helpdesk_runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+_JSON_PATH = re.compile(r"at `(\$[^`]*)`")
+
+
+class ProblemError(Exception):
+    """An error that becomes a problem-details response with the given status."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.field = field
+        self.extra = extra or {}
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    """Build an `application/problem+json` response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    entries = exc.extra if isinstance(exc.extra, list) else []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        message = str(entry.get("message", exc.detail))
+        field = entry.get("key")
+        if not field:
+            match = _JSON_PATH.search(message)
+            field = match.group(1) if match else "$"
+        source = str(entry.get("source", ""))
+        errors.append({"field": str(field), "detail": message, "source": source})
+    if not errors:
+        match = _JSON_PATH.search(exc.detail)
+        errors.append({"field": match.group(1) if match else "$", "detail": exc.detail})
+    return errors
+
+
+def handle_validation(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    errors = _validation_errors(exc)
+    return problem_response(request, 400, "Invalid request", exc.detail, errors)
+
+
+def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[dict[str, Any]]:
+    errors = [{"field": exc.field, "detail": exc.detail}] if exc.field else None
+    return problem_response(request, exc.status, exc.title, exc.detail, errors, exc.extra)
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    return problem_response(request, exc.status_code, _title_for(exc.status_code), exc.detail)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", path=request.url.path)
+    return problem_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal server error",
+        "The server failed to handle the request; the error is logged.",
+    )
+
+
+def _title_for(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ValidationException: handle_validation,
+    ProblemError: handle_problem,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "ProblemError"]

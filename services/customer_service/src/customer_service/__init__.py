@@ -1,0 +1,1 @@
+"""Customers, contacts, domains and sender enrichment."""

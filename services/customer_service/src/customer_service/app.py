@@ -1,0 +1,60 @@
+"""Assembly of customer_service: runtime, request/reply handler and HTTP API."""
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+
+from customer_service.api import ContactController, CustomerController, session_dependency
+from customer_service.domains import load_free_mail_domains
+from customer_service.enrichment import DomainPolicy, resolve_contact
+from customer_service.models import SCHEMA, outbox
+from customer_service.settings import CustomerSettings
+from helpdesk_contracts import subjects
+from helpdesk_contracts.messages import ErrorReply, ResolveContactReply, ResolveContactRequest
+from helpdesk_runtime.consumers import serve_requests
+from helpdesk_runtime.database import unit_of_work
+from helpdesk_runtime.health import health_router
+from helpdesk_runtime.problems import EXCEPTION_HANDLERS
+from helpdesk_runtime.service import ServiceRuntime
+
+SERVICE_NAME = "customer_service"
+
+
+def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
+    """Create the runtime and register the resolve-contact request handler."""
+    runtime = ServiceRuntime(
+        SERVICE_NAME, settings, package="customer_service", schema=SCHEMA, outbox=outbox
+    )
+    policy = DomainPolicy(
+        free_mail=load_free_mail_domains(settings.free_mail_domains_file),
+        support=settings.support_domain_set(),
+    )
+
+    async def handle_resolve(request: ResolveContactRequest) -> ResolveContactReply:
+        async with unit_of_work(runtime.sessions) as session:
+            return await resolve_contact(session, request.address, request.display_name, policy)
+
+    serve_requests(
+        runtime.broker,
+        subject=subjects.CUSTOMER_RESOLVE_CONTACT,
+        queue=SERVICE_NAME,
+        request_type=ResolveContactRequest,
+        handler=handle_resolve,
+        error_reply=lambda error: ErrorReply(error=error),
+    )
+    return runtime
+
+
+def create_app(settings: CustomerSettings) -> Litestar:
+    """Build the Litestar application of customer_service."""
+    runtime = build_runtime(settings)
+    return Litestar(
+        route_handlers=[
+            health_router(SERVICE_NAME, runtime),
+            CustomerController,
+            ContactController,
+        ],
+        dependencies=session_dependency(runtime.sessions),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[runtime.lifespan],
+        openapi_config=OpenAPIConfig(title="Helpdesk customer_service", version="0.1.0"),
+    )

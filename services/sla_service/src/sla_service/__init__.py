@@ -1,0 +1,1 @@
+"""SLA policies, targets and due dates."""

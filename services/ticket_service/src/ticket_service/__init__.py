@@ -1,0 +1,1 @@
+"""Tickets, interactions, threading and the agent API."""
