@@ -17,6 +17,7 @@ log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 _JSON_PATH = re.compile(r"at `(\$[^`]*)`")
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
 
 class ProblemError(Exception):
@@ -61,6 +62,24 @@ def problem_response(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def _field_path(message: str, key: object) -> str:
+    """Return the JSON path of the invalid field, from msgspec's message or Litestar's key.
+
+    msgspec names nested fields as `at `$.a.b``, and missing or unknown keys only in the
+    text; Litestar gives a bare key, or "data" when the body as a whole failed.
+    """
+    path = _JSON_PATH.search(message)
+    named = _NAMED_FIELD.search(message)
+    if named is not None:
+        parent = path.group(1) if path else "$"
+        return f"{parent}.{named.group(1)}"
+    if path is not None:
+        return path.group(1)
+    if key and key != "data":
+        return f"$.{key}"
+    return "$"
+
+
 def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     entries = exc.extra if isinstance(exc.extra, list) else []
@@ -68,15 +87,11 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
         if not isinstance(entry, dict):
             continue
         message = str(entry.get("message", exc.detail))
-        field = entry.get("key")
-        if not field:
-            match = _JSON_PATH.search(message)
-            field = match.group(1) if match else "$"
+        field = _field_path(message, entry.get("key"))
         source = str(entry.get("source", ""))
-        errors.append({"field": str(field), "detail": message, "source": source})
+        errors.append({"field": field, "detail": message, "source": source})
     if not errors:
-        match = _JSON_PATH.search(exc.detail)
-        errors.append({"field": match.group(1) if match else "$", "detail": exc.detail})
+        errors.append({"field": _field_path(exc.detail, None), "detail": exc.detail})
     return errors
 
 
