@@ -9,11 +9,25 @@ section 2.4 makes only the domain case-insensitive.
 
 import re
 
+from email_gateway.parsing.encoded_words import decode_encoded_words
 from helpdesk_contracts.messages import EmailAddress
 
-from email_gateway.parsing.encoded_words import decode_encoded_words
-
-_ENCODED_WORD_START = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
+# Tokens of an address list, tried in order: quoted strings, comments and angle
+# addresses (each possibly unterminated), RFC 2047 encoded words, the separators, and
+# plain text. Nested comments are not matched as one token, which only matters when
+# one contains a comma.
+_LIST_TOKEN = re.compile(
+    r"""
+    "(?:[^"\\]|\\.)*"?
+    | \((?:[^()\\]|\\.)*\)?
+    | <[^>]*>?
+    | =\?[^?\s]+\?[bBqQ]\?[^?]*\?=
+    | [,;:]
+    | [^",;:<(=]+
+    | .
+    """,
+    re.VERBOSE | re.DOTALL,
+)
 
 # A pragmatic addr-spec: a local part (dot-atom or quoted string), "@" and a domain or
 # domain literal. It rejects the fragments that broken lists leave behind.
@@ -22,6 +36,12 @@ _ADDR_SPEC = re.compile(r'(?:"[^"]*"|[^\s@<>(),;:"\\\[\]]+)@(?:[^\s@<>(),;:"\\]+
 _BARE_ADDRESS = re.compile(r'[^\s@<>(),;:"\\\[\]]+@[^\s@<>(),;:"\\\[\]]+')
 
 _WHITESPACE = re.compile(r"\s+")
+
+# An RFC 5322 comment without nesting, which is what "addr (Name)" uses in practice.
+_COMMENT = re.compile(r"\(((?:[^()\\]|\\.)*)\)")
+
+# "user at example.com", as Mailman's pipermail archives print addresses.
+_ARCHIVE_OBFUSCATED = re.compile(r"([^\s@<>()]+) at ([^\s@<>()]+\.[^\s@<>()]+)")
 
 _MAX_ECHOED_LENGTH = 80
 
@@ -47,56 +67,16 @@ def split_address_list(value: str) -> list[str]:
     """
     elements: list[str] = []
     current: list[str] = []
-    in_quotes = False
-    comment_depth = 0
-    in_angle = False
-    index = 0
 
-    while index < len(value):
-        char = value[index]
-
-        if in_quotes:
-            current.append(char)
-            if char == "\\" and index + 1 < len(value):
-                current.append(value[index + 1])
-                index += 1
-            elif char == '"':
-                in_quotes = False
-        elif comment_depth:
-            current.append(char)
-            if char == "\\" and index + 1 < len(value):
-                current.append(value[index + 1])
-                index += 1
-            elif char == "(":
-                comment_depth += 1
-            elif char == ")":
-                comment_depth -= 1
-        elif char == "=" and (word := _ENCODED_WORD_START.match(value, index)) is not None:
-            current.append(word.group(0))
-            index = word.end() - 1
-        elif char == '"':
-            in_quotes = True
-            current.append(char)
-        elif char == "(":
-            comment_depth = 1
-            current.append(char)
-        elif char == "<":
-            in_angle = True
-            current.append(char)
-        elif char == ">":
-            in_angle = False
-            current.append(char)
-        elif in_angle:
-            current.append(char)
-        elif char in ",;":
+    for piece in _LIST_TOKEN.findall(value):
+        if piece in {",", ";"}:
             elements.append("".join(current))
             current = []
-        elif char == ":":
+        elif piece == ":":
             # The text so far was a group's display name, which names no mailbox.
             current = []
         else:
-            current.append(char)
-        index += 1
+            current.append(piece)
 
     elements.append("".join(current))
     return [element.strip() for element in elements if element.strip()]
@@ -112,7 +92,7 @@ def parse_mailbox(element: str, warnings: list[str], *, field: str) -> EmailAddr
         return None
 
     local, _, domain = address.rpartition("@")
-    decoded_name = decode_encoded_words(name, warnings, what=f"{field} header")
+    decoded_name = decode_encoded_words(name, warnings, source=f"{field} header")
     return EmailAddress(address=f"{local}@{domain.lower()}", name=_clean_name(decoded_name))
 
 
@@ -126,12 +106,11 @@ def _split_name_and_address(element: str) -> tuple[str, str]:
         name = element[:open_angle]
         if not name.strip() and close_angle >= 0:
             name = element[close_angle + 1 :]
-        return address, name
+        return address, _phrase_or_comment(name)
 
-    comment_start = element.find("(")
-    if comment_start >= 0:
-        name = element[comment_start:]
-        return element[:comment_start], name
+    comments = _COMMENT.findall(element)
+    if comments:
+        return _COMMENT.sub(" ", element), " ".join(comments)
 
     # "Jane Doe jane@example.com" without brackets: the token with "@" is the address.
     bare = _BARE_ADDRESS.search(element)
@@ -139,6 +118,20 @@ def _split_name_and_address(element: str) -> tuple[str, str]:
         name = element[: bare.start()] + element[bare.end() :]
         return bare.group(0), name
     return element, ""
+
+
+def _phrase_or_comment(name: str) -> str:
+    """Return the display name without comments, or the comment text if that is all.
+
+    Quoted names keep their parentheses, which belong to the name there.
+    """
+    if '"' in name:
+        return name
+
+    phrase = _COMMENT.sub(" ", name)
+    if phrase.strip():
+        return phrase
+    return " ".join(_COMMENT.findall(name))
 
 
 def _last_unquoted_angle(element: str) -> int:
@@ -154,9 +147,19 @@ def _last_unquoted_angle(element: str) -> int:
 
 
 def _clean_address(address: str) -> str:
-    """Strip what broken clients wrap around an address: spaces, quotes, mailto:, routes."""
-    address = _WHITESPACE.sub("", address)
-    address = address.strip("'\"<>")
+    """Strip what broken clients wrap around an address: spaces, quotes, mailto:, routes.
+
+    Comments inside the address ("pete(his account)@example.com", RFC 5322 section
+    3.4.1 allows them) are removed, and the "user at example.com" form that mailing
+    list archives write is turned back into an address.
+    """
+    address = _COMMENT.sub("", address).strip()
+    archived = _ARCHIVE_OBFUSCATED.fullmatch(address)
+    if archived is not None:
+        address = f"{archived.group(1)}@{archived.group(2)}"
+    if len(address) >= 2 and address[0] == address[-1] == '"':
+        address = address[1:-1]
+    address = _WHITESPACE.sub("", address).strip("'<>")
     if address.lower().startswith("mailto:"):
         address = address[len("mailto:") :]
     # An obsolete source route (RFC 5322 section 4.4) "@relay:user@example.com".
@@ -168,8 +171,6 @@ def _clean_address(address: str) -> str:
 def _clean_name(name: str) -> str:
     """Remove the quotes, comment parentheses and escapes around a display name."""
     name = _WHITESPACE.sub(" ", name).strip()
-    if len(name) >= 2 and name[0] == "(" and name[-1] == ")":
-        name = name[1:-1].strip()
     if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
         name = name[1:-1].strip()
     return name.replace('\\"', '"').replace("\\\\", "\\")

@@ -1,8 +1,8 @@
 """Decode RFC 2047 encoded words ("=?charset?Q?text?=") in header text.
 
-The decoder is lenient where real mail breaks the rules: it finds encoded words inside
-other text and quoted strings, accepts spaces inside them, repairs missing base64
-padding, and joins adjacent words of one charset before decoding, because some encoders
+The decoder is lenient where real mail breaks the rules. It finds encoded words inside
+other text and quoted strings, accepts spaces inside them and repairs missing base64
+padding. It joins adjacent words of one charset before decoding, because some encoders
 split a multibyte character across two words.
 """
 
@@ -26,11 +26,11 @@ class _Run:
     data: bytearray
 
 
-def decode_encoded_words(value: str, warnings: list[str], *, what: str) -> str:
+def decode_encoded_words(value: str, warnings: list[str], *, source: str) -> str:
     """Replace every encoded word in `value` with its decoded text.
 
     Whitespace between two adjacent encoded words is dropped (RFC 2047 section 6.2).
-    Charset problems are appended to `warnings`, naming `what` (such as "Subject header").
+    Charset problems are appended to `warnings`, naming `source` (such as "Subject header").
     """
     if "=?" not in value:
         return value
@@ -49,23 +49,23 @@ def decode_encoded_words(value: str, warnings: list[str], *, what: str) -> str:
         )
         if not joins_previous:
             if run is not None:
-                pieces.append(_decode_run(run, warnings, what))
+                pieces.append(_decode_run(run, warnings, source))
                 run = None
             pieces.append(gap)
 
         if data is None:
             pieces.append(match.group(0))
-            warnings.append(f"invalid encoded word {match.group(0)[:60]!r} in {what} kept as is")
+            warnings.append(f"invalid encoded word {match.group(0)[:60]!r} in {source} kept as is")
         elif run is not None and run.charset == charset.lower():
             run.data.extend(data)
         else:
             if run is not None:
-                pieces.append(_decode_run(run, warnings, what))
+                pieces.append(_decode_run(run, warnings, source))
             run = _Run(charset.lower(), bytearray(data))
         position = match.end()
 
     if run is not None:
-        pieces.append(_decode_run(run, warnings, what))
+        pieces.append(_decode_run(run, warnings, source))
     pieces.append(value[position:])
     return "".join(pieces)
 
@@ -78,7 +78,7 @@ def _decode_transfer(encoding: str, text: str) -> bytes | None:
         # RFC 2047 section 4.2: "_" is a space and "=XX" a hex-encoded byte.
         return binascii.a2b_qp(raw, header=True)
 
-    compact = bytes(raw.split())
+    compact = b"".join(raw.split())
     compact += b"=" * (-len(compact) % 4)
     try:
         return binascii.a2b_base64(compact)
@@ -86,8 +86,8 @@ def _decode_transfer(encoding: str, text: str) -> bytes | None:
         return None
 
 
-def _decode_run(run: _Run, warnings: list[str], what: str) -> str:
-    text, warning = decode_bytes(bytes(run.data), run.charset, what=what)
+def _decode_run(run: _Run, warnings: list[str], source: str) -> str:
+    text, warning = decode_bytes(bytes(run.data), run.charset, source=source)
     if warning is not None:
         warnings.append(warning)
     return text

@@ -32,7 +32,8 @@ class HeaderBlock:
         for name, value in message.raw_items():
             key = name.strip().lower()
             text = _decode_raw_value(str(value), body_charset, name.strip(), warnings)
-            self._fields.setdefault(key, []).append(unfold(text))
+            # NUL bytes occur only in corrupt mail, and text columns of PostgreSQL reject them.
+            self._fields.setdefault(key, []).append(unfold(text).replace("\x00", ""))
 
     def get(self, name: str) -> str | None:
         """Return the first value of a field, or None when the field is absent."""
@@ -55,7 +56,7 @@ class HeaderBlock:
         if value is None:
             return None
 
-        decoded = decode_encoded_words(value, self._warnings, what=f"{name} header")
+        decoded = decode_encoded_words(value, self._warnings, source=f"{name} header")
         return _CONTROL_CHARACTERS.sub(" ", decoded).replace("\t", " ").strip()
 
     def __contains__(self, name: str) -> bool:
@@ -70,7 +71,7 @@ def unfold(value: str) -> str:
 def _decode_raw_value(value: str, hint: str | None, name: str, warnings: list[str]) -> str:
     """Turn the surrogate-escaped 8-bit bytes of a raw header value into characters.
 
-    UTF-8 raises no warning because RFC 6532 allows it in header fields.
+    UTF-8 adds no warning, because RFC 6532 allows it in header fields.
     """
     if value.isascii():
         return value

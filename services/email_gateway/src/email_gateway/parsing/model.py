@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import msgspec
+
 from helpdesk_contracts.messages import EmailAddress
 
 
@@ -49,8 +50,11 @@ class ParsedEmail(msgspec.Struct, frozen=True, kw_only=True):
     warnings: tuple[str, ...]
 
 
-class UnparseableEmail(Exception):
-    """Raised when raw input cannot become a ticket; `reason` says why in one sentence."""
+# The public API fixes this name, so it keeps no "Error" suffix.
+class UnparseableEmail(Exception):  # noqa: N818
+    """Raised when raw input cannot become a ticket. `reason` is a one-sentence explanation."""
+
+    reason: str
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
