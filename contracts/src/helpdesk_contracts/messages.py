@@ -171,6 +171,33 @@ class TicketFirstResponded(Message, frozen=True, kw_only=True):
     responded_at: datetime
 
 
+class TicketPriorityChanged(Message, frozen=True, kw_only=True):
+    """An agent changed a ticket's priority."""
+
+    ticket_id: uuid.UUID
+    version: int
+    from_priority: TicketPriority
+    to_priority: TicketPriority
+    changed_at: datetime
+    actor: str
+
+
+class TicketEnriched(Message, frozen=True, kw_only=True):
+    """A ticket created without its contact got the contact and customer later.
+
+    Published when customer_service did not answer in time while the ticket was created
+    and a later retry resolved the sender.
+    """
+
+    ticket_id: uuid.UUID
+    version: int
+    contact_ids: tuple[uuid.UUID, ...]
+    primary_contact_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    customer_name: str | None = None
+    customer_tier: str | None = None
+
+
 # --- SLA --------------------------------------------------------------------------------
 
 

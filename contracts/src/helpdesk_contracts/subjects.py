@@ -16,6 +16,8 @@ TICKET_CREATED: Final = "ticket.events.created"
 TICKET_INTERACTION_ADDED: Final = "ticket.events.interaction_added"
 TICKET_STATUS_CHANGED: Final = "ticket.events.status_changed"
 TICKET_FIRST_RESPONDED: Final = "ticket.events.first_responded"
+TICKET_PRIORITY_CHANGED: Final = "ticket.events.priority_changed"
+TICKET_ENRICHED: Final = "ticket.events.enriched"
 
 SLA_TARGETS_SET: Final = "sla.events.targets_set"
 

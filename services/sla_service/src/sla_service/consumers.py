@@ -12,7 +12,9 @@ from nats.js import JetStreamContext
 from helpdesk_contracts import streams, subjects
 from helpdesk_contracts.messages import (
     TicketCreated,
+    TicketEnriched,
     TicketFirstResponded,
+    TicketPriorityChanged,
     TicketStatusChanged,
 )
 from helpdesk_runtime.consumers import Delivery, subscribe_durable
@@ -22,6 +24,7 @@ from helpdesk_runtime.logging import bound_context, get_logger
 from helpdesk_runtime.service import ServiceRuntime
 from sla_service.models import processed_messages
 from sla_service.outcomes import record_first_response, record_status_change
+from sla_service.recompute import PolicyInputs, recompute_targets
 from sla_service.targets import set_targets
 
 log = get_logger(__name__)
@@ -29,6 +32,8 @@ log = get_logger(__name__)
 CREATED_CONSUMER = "sla_service-created"
 FIRST_RESPONSE_CONSUMER = "sla_service-first-response"
 STATUS_CONSUMER = "sla_service-status"
+PRIORITY_CONSUMER = "sla_service-priority"
+ENRICHED_CONSUMER = "sla_service-enriched"
 
 
 def register_ticket_consumers(runtime: ServiceRuntime) -> None:
@@ -61,6 +66,32 @@ def register_ticket_consumers(runtime: ServiceRuntime) -> None:
                     return
                 await record_status_change(session, event)
 
+    async def handle_priority_change(event: TicketPriorityChanged, delivery: Delivery) -> None:
+        with bound_context(ticket_id=event.ticket_id, event_id=event.id):
+            async with unit_of_work(runtime.sessions) as session:
+                if not await claim_message(
+                    session, processed_messages, PRIORITY_CONSUMER, event.id
+                ):
+                    return
+                changed = PolicyInputs(priority=event.to_priority)
+                await recompute_targets(
+                    session, event.ticket_id, changed, event.version, delivery.correlation_id
+                )
+
+    async def handle_enriched(event: TicketEnriched, delivery: Delivery) -> None:
+        with bound_context(ticket_id=event.ticket_id, event_id=event.id):
+            async with unit_of_work(runtime.sessions) as session:
+                if not await claim_message(
+                    session, processed_messages, ENRICHED_CONSUMER, event.id
+                ):
+                    return
+                if event.customer_tier is None:
+                    return
+                changed = PolicyInputs(tier=event.customer_tier)
+                await recompute_targets(
+                    session, event.ticket_id, changed, event.version, delivery.correlation_id
+                )
+
     def jetstream() -> JetStreamContext:
         return runtime.js
 
@@ -90,4 +121,22 @@ def register_ticket_consumers(runtime: ServiceRuntime) -> None:
         durable=STATUS_CONSUMER,
         message_type=TicketStatusChanged,
         handler=handle_status_change,
+    )
+    subscribe_durable(
+        runtime.broker,
+        jetstream,
+        subject=subjects.TICKET_PRIORITY_CHANGED,
+        stream=streams.TICKET_EVENTS.name,
+        durable=PRIORITY_CONSUMER,
+        message_type=TicketPriorityChanged,
+        handler=handle_priority_change,
+    )
+    subscribe_durable(
+        runtime.broker,
+        jetstream,
+        subject=subjects.TICKET_ENRICHED,
+        stream=streams.TICKET_EVENTS.name,
+        durable=ENRICHED_CONSUMER,
+        message_type=TicketEnriched,
+        handler=handle_enriched,
     )
