@@ -77,7 +77,11 @@ async def running_stack(nats_url: str, database_url: str, work_dir: Path) -> Asy
         mail_domain="helpdesk.test",
     )
     customers = load_settings(
-        CustomerSettings, environ={}, **common, http_port=free_port(), support_domains="helpdesk.test"
+        CustomerSettings,
+        environ={},
+        **common,
+        http_port=free_port(),
+        support_domains="helpdesk.test",
     )
     sla = load_settings(SlaSettings, environ={}, **common, http_port=free_port())
 

@@ -26,7 +26,8 @@ async def stack(
 
 def customer_mail(sender: str, subject: str, body: str, **headers: str) -> tuple[bytes, str]:
     message = EmailMessage()
-    message_id = f"<{uuid.uuid4().hex}@mail.customer.test>"
+    # As long as real Outlook and Gmail ids, which exceed a 78-character header line.
+    message_id = f"<{uuid.uuid4().hex}.{uuid.uuid4().hex}@mail.customer.example.test>"
     message["From"] = f"Jane Roe <{sender}>"
     message["To"] = SUPPORT_ADDRESS
     message["Subject"] = subject
@@ -47,13 +48,15 @@ async def ticket_with_subject(client: httpx.AsyncClient, subject: str) -> dict[s
     return None
 
 
-async def sent_messages(sink_dir: Path) -> list[email.message.EmailMessage]:
+def sent_messages(sink_dir: Path) -> list[tuple[bytes, email.message.EmailMessage]]:
+    """Return each message the mail sink stored, as raw bytes and parsed."""
     if not sink_dir.exists():
         return []
     messages = []
     for path in sorted(sink_dir.glob("*.eml")):
-        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        messages.append(parsed)
+        raw = path.read_bytes()
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        messages.append((raw, parsed))
     return messages  # type: ignore[return-value]
 
 
@@ -97,11 +100,14 @@ async def test_mail_round_trip(stack: Stack) -> None:
     )
     assert reply.status_code == 201, reply.text
 
-    async def one_sent() -> list[email.message.EmailMessage]:
-        found = await sent_messages(stack.sink_dir)
-        return [m for m in found if subject in str(m["Subject"])]
+    async def one_sent() -> list[tuple[bytes, email.message.EmailMessage]]:
+        found = await asyncio.to_thread(sent_messages, stack.sink_dir)
+        return [(raw, m) for raw, m in found if subject in str(m["Subject"])]
 
-    sent = (await wait_until(one_sent, timeout=20))[0]
+    raw_sent, sent = (await wait_until(one_sent, timeout=20))[0]
+    raw_headers = raw_sent.split(b"\r\n\r\n", 1)[0]
+    assert f"In-Reply-To: <{first_id}>".encode() in raw_headers
+    assert b"=?utf-8?q?=3c" not in raw_headers.lower()
     outbound_id = str(sent["Message-ID"]).strip().strip("<>")
     assert str(sent["In-Reply-To"]).strip() == f"<{first_id}>"
     assert f"<{first_id}>" in str(sent["References"])

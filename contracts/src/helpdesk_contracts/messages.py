@@ -185,7 +185,7 @@ class TicketPriorityChanged(Message, frozen=True, kw_only=True):
 class TicketEnriched(Message, frozen=True, kw_only=True):
     """A ticket created without its contact got the contact and customer later.
 
-    Published when customer_service did not answer in time while the ticket was created
+    Published when customer_service did not reply in time while the ticket was created
     and a later retry resolved the sender.
     """
 

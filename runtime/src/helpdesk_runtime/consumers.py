@@ -194,9 +194,7 @@ def serve_requests(
 
     async def reply(message: NatsMessage) -> bytes:
         headers = dict(message.raw_message.headers or {})
-        with bound_context(
-            correlation_id=headers.get(HEADER_CORRELATION_ID), subject=subject
-        ):
+        with bound_context(correlation_id=headers.get(HEADER_CORRELATION_ID), subject=subject):
             try:
                 request = decoder.decode(message.body)
             except msgspec.DecodeError as exc:

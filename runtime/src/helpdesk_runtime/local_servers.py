@@ -131,23 +131,57 @@ class LocalPostgres:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self._hand_over_to_postgres_user()
             subprocess.run(
-                [*self._run_as(), str(self.bin_dir / "initdb"), "-D", str(self.data_dir),
-                 "-U", self.user, "-A", "trust", "-E", "UTF8", "--no-sync"],
-                check=True, env=env, capture_output=True,
+                [
+                    *self._run_as(),
+                    str(self.bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    self.user,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
+                check=True,
+                env=env,
+                capture_output=True,
             )
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data_dir}"
         subprocess.run(
-            [*self._run_as(), str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir),
-             "-o", options, "-l", str(self.data_dir / "postgres.log"), "-w", "start"],
-            check=True, env=env, capture_output=True,
+            [
+                *self._run_as(),
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-o",
+                options,
+                "-l",
+                str(self.data_dir / "postgres.log"),
+                "-w",
+                "start",
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
         )
         log.info("postgres started", port=self.port, data_dir=str(self.data_dir))
 
     def stop(self) -> None:
         subprocess.run(
-            [*self._run_as(), str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
-             "stop"],
-            check=False, env=self._environment(), capture_output=True,
+            [
+                *self._run_as(),
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "fast",
+                "stop",
+            ],
+            check=False,
+            env=self._environment(),
+            capture_output=True,
         )
 
     def _environment(self) -> dict[str, str]:

@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 import asyncpg
 from nats.js import JetStreamContext
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
+    Identity,
     Index,
     LargeBinary,
     MetaData,
@@ -53,6 +55,9 @@ def outbox_table(metadata: MetaData) -> Table:
         "outbox",
         metadata,
         Column("id", Uuid, primary_key=True),
+        # Commit order within a transaction: created_at is the transaction's start time,
+        # so events written together would otherwise tie and be published in any order.
+        Column("position", BigInteger, Identity(always=True), nullable=False),
         Column("subject", String(200), nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("correlation_id", String(100), nullable=True),
@@ -60,7 +65,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("published_at", DateTime(timezone=True), nullable=True),
         Index(
             "ix_outbox_unpublished",
-            "created_at",
+            "position",
             postgresql_where=text("published_at IS NULL"),
         ),
     )
@@ -143,7 +148,7 @@ class OutboxRelay:
                 await session.execute(
                     select(table.c.id, table.c.subject, table.c.payload, table.c.correlation_id)
                     .where(table.c.published_at.is_(None))
-                    .order_by(table.c.created_at)
+                    .order_by(table.c.position)
                     .limit(self._batch_size)
                     .with_for_update(skip_locked=True)
                 )

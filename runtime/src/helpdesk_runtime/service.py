@@ -110,7 +110,11 @@ class ServiceRuntime:
                 await task
         self._tasks.clear()
 
-        await self.broker.stop()
+        try:
+            await self.broker.stop()
+        except Exception as exc:
+            # NATS may already be gone (stopped first, or unreachable); shutdown goes on.
+            log.warning("broker did not stop cleanly", service=self.name, error=repr(exc))
         if self._nats is not None:
             with contextlib.suppress(Exception):
                 await self._nats.drain()

@@ -125,9 +125,7 @@ class ContactController(Controller):
             return [_contact_out(c) for c in result.scalars()]
 
     @get("/{contact_id:uuid}")
-    async def get_contact(
-        self, contact_id: FromPath[uuid.UUID], sessions: Sessions
-    ) -> ContactOut:
+    async def get_contact(self, contact_id: FromPath[uuid.UUID], sessions: Sessions) -> ContactOut:
         """Show one contact."""
         async with sessions() as session:
             contact = await session.get(Contact, contact_id)

@@ -21,6 +21,11 @@ TICKET_HEADER = "X-Helpdesk-Ticket"
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
+# RFC 5322 allows lines of up to 998 characters. At the default of 78 the email package
+# turns a long Message-ID in In-Reply-To or References into an RFC 2047 encoded word,
+# which mail clients do not read as an id, so the reply would not thread.
+_MESSAGE_POLICY = policy.SMTP.clone(max_line_length=998)
+
 
 class InvalidOutboundMessageError(Exception):
     """Raised when a request cannot become a valid message; retrying cannot fix it."""
@@ -31,7 +36,7 @@ def compose_message(request: OutboundEmailRequested) -> EmailMessage:
     if not request.to:
         raise InvalidOutboundMessageError("the request has no To recipient")
 
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=_MESSAGE_POLICY)
     message["From"] = _mailbox(request.sender)
     message["To"] = [_mailbox(recipient) for recipient in request.to]
     if request.cc:

@@ -29,6 +29,7 @@ def upgrade() -> None:
     )
     op.create_table('outbox',
     sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('position', sa.BigInteger(), sa.Identity(always=True), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('payload', sa.LargeBinary(), nullable=False),
     sa.Column('correlation_id', sa.String(length=100), nullable=True),
@@ -37,7 +38,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     schema='customers'
     )
-    op.create_index('ix_outbox_unpublished', 'outbox', ['created_at'], unique=False, schema='customers', postgresql_where=sa.text('published_at IS NULL'))
+    op.create_index('ix_outbox_unpublished', 'outbox', ['position'], unique=False, schema='customers', postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('processed_messages',
     sa.Column('consumer', sa.String(length=100), nullable=False),
     sa.Column('message_id', sa.String(length=200), nullable=False),

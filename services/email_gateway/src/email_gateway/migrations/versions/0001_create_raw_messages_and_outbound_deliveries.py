@@ -34,6 +34,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_email_gateway_outbound_deliveries_ticket_id'), 'outbound_deliveries', ['ticket_id'], unique=False, schema='email_gateway')
     op.create_table('outbox',
     sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('position', sa.BigInteger(), sa.Identity(always=True), nullable=False),
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('payload', sa.LargeBinary(), nullable=False),
     sa.Column('correlation_id', sa.String(length=100), nullable=True),
@@ -42,7 +43,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     schema='email_gateway'
     )
-    op.create_index('ix_outbox_unpublished', 'outbox', ['created_at'], unique=False, schema='email_gateway', postgresql_where=sa.text('published_at IS NULL'))
+    op.create_index('ix_outbox_unpublished', 'outbox', ['position'], unique=False, schema='email_gateway', postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('raw_messages',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),

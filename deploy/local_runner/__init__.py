@@ -1,0 +1,1 @@
+"""The local runner behind `make run`: infrastructure, services, demo data and shutdown."""

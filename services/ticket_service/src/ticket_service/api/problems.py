@@ -1,0 +1,43 @@
+"""The one mapping from ticket domain errors to RFC 9457 problem details."""
+
+from typing import Any
+
+from litestar import Request, Response
+
+from helpdesk_runtime.logging import get_logger
+from helpdesk_runtime.problems import problem_response
+from ticket_service.errors import (
+    InvalidTransitionError,
+    NoRecipientError,
+    TicketClosedError,
+    TicketError,
+    TicketNotFoundError,
+    VersionMismatchError,
+)
+from ticket_service.preconditions import etag
+
+log = get_logger(__name__)
+
+# Error type: HTTP status, problem title and the request field at fault (if any).
+PROBLEMS: dict[type[TicketError], tuple[int, str, str | None]] = {
+    TicketNotFoundError: (404, "Ticket not found", None),
+    VersionMismatchError: (412, "Precondition failed", "If-Match"),
+    TicketClosedError: (409, "Ticket closed", None),
+    InvalidTransitionError: (409, "Status change not allowed", "$.status"),
+    NoRecipientError: (409, "No recipient", None),
+}
+
+
+def handle_ticket_error(request: Request[Any, Any, Any], exc: TicketError) -> Response[Any]:
+    """Return the problem-details response of a domain error."""
+    problem = PROBLEMS.get(type(exc))
+    if problem is None:
+        log.error("ticket error without a problem mapping", error=repr(exc))
+        problem = (500, "Internal server error", None)
+    status, title, field = problem
+    errors = [{"field": field, "detail": str(exc)}] if field else None
+    response = problem_response(request, status, title, str(exc), errors)
+
+    if isinstance(exc, VersionMismatchError):
+        response.headers["ETag"] = etag(exc.current)
+    return response

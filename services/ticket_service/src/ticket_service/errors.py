@@ -1,0 +1,49 @@
+"""Errors of the ticket domain; the HTTP API maps each to a problem-details status once."""
+
+import uuid
+
+
+class TicketError(Exception):
+    """Base of the errors an agent request can run into."""
+
+
+class TicketNotFoundError(TicketError):
+    """Raised when no ticket has the requested id or number."""
+
+    def __init__(self, key: uuid.UUID | int) -> None:
+        label = f"number {key}" if isinstance(key, int) else f"id {key}"
+        super().__init__(f"No ticket with {label}.")
+
+
+class VersionMismatchError(TicketError):
+    """Raised when If-Match names a version other than the ticket's current one."""
+
+    def __init__(self, expected: str, current: int) -> None:
+        super().__init__(
+            f'If-Match {expected} does not match the current ETag "{current}"; '
+            "fetch the ticket again and retry with its ETag."
+        )
+        self.current = current
+
+
+class TicketClosedError(TicketError):
+    """Raised when an agent replies on a Closed ticket."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(
+            f"Ticket #{number} is Closed; a new message from the customer opens a follow-up."
+        )
+
+
+class InvalidTransitionError(TicketError):
+    """Raised when the lifecycle table does not allow a status change."""
+
+    def __init__(self, from_status: str, to_status: str) -> None:
+        super().__init__(f"A ticket cannot move from {from_status} to {to_status}.")
+
+
+class NoRecipientError(TicketError):
+    """Raised when a reply is requested on a ticket without a customer address."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"Ticket #{number} has no source email address to reply to.")

@@ -1,0 +1,97 @@
+"""The ticket row: the single view an agent reads, including seed fields owned elsewhere."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk_contracts.enums import TicketPriority, TicketSource, TicketStatus
+from ticket_service.models.base import SCHEMA, Base, ticket_number_seq
+
+
+def _enum_column(enum_type: type[TicketStatus | TicketPriority | TicketSource], name: str) -> Enum:
+    # Stored as the enum values ("In Progress", not "IN_PROGRESS") in a VARCHAR with a
+    # CHECK constraint, so adding a value needs no ALTER TYPE.
+    return Enum(
+        enum_type,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Ticket(Base):
+    """A customer request and its state.
+
+    `version` grows by one on every change, including every interaction added, so events
+    carry it and consumers can ignore stale ones. `due_date` and `first_response_due`
+    come from sla_service; contact and customer fields come from customer_service.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_created_at_id", "created_at", "id"),
+        Index("ix_tickets_status", "status"),
+        Index("ix_tickets_customer_id", "customer_id"),
+        # A hash index has no key-size limit, and real Message-IDs can be very long.
+        Index("ix_tickets_email_thread_id", "email_thread_id", postgresql_using="hash"),
+        Index(
+            "ix_tickets_enrichment_pending",
+            "created_at",
+            postgresql_where=text("enrichment_pending"),
+        ),
+        Index("ix_tickets_follow_up_of", "follow_up_of"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(
+        BigInteger, server_default=ticket_number_seq.next_value(), unique=True
+    )
+    subject: Mapped[str] = mapped_column(Text)
+    status: Mapped[TicketStatus] = mapped_column(_enum_column(TicketStatus, "ticket_status"))
+    priority: Mapped[TicketPriority] = mapped_column(
+        _enum_column(TicketPriority, "ticket_priority"), default=TicketPriority.MEDIUM
+    )
+    source: Mapped[TicketSource] = mapped_column(_enum_column(TicketSource, "ticket_source"))
+    # Text, not VARCHAR(320): malformed mail can carry longer addresses and must still be stored.
+    source_email: Mapped[str | None] = mapped_column(Text)
+    email_thread_id: Mapped[str | None] = mapped_column(Text)
+    follow_up_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.tickets.id"))
+
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    customer_name: Mapped[str | None] = mapped_column(String(300))
+    customer_tier: Mapped[str | None] = mapped_column(String(50))
+    contact_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    primary_contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    enrichment_pending: Mapped[bool] = mapped_column(default=False)
+
+    assigned_to: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    assigned_team: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    category: Mapped[str | None] = mapped_column(String(200))
+
+    due_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_response_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_ticket_version: Mapped[int | None] = mapped_column(Integer)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sla_breach_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
