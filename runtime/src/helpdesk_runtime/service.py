@@ -7,6 +7,7 @@ JetStream streams, the broker's subscribers, then the outbox relay. Shutdown rev
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,6 +56,9 @@ class ServiceRuntime:
             name=name,
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
+            # FastStream logs "Received" and "Processed" for every message; the consumers
+            # here log what they do with the ids involved, so those lines are debug noise.
+            log_level=logging.DEBUG,
         )
         self._nats: NatsClient | None = None
         self._js: JetStreamContext | None = None
