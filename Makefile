@@ -29,7 +29,7 @@ typecheck: install
 check: lint typecheck test
 
 bench: install
-	$(UV) run python bench/run_all.py
+	$(UV) run python -m bench.run_all
 
 clean:
 	rm -rf $(TOOLS) .venv var

@@ -1,0 +1,139 @@
+"""Inbound mail benchmark: JetStream durability cost and SMTP-to-ticket throughput.
+
+Part 1 publishes the same messages to two nats-servers started side by side, one with
+`sync_interval: always` (every acknowledged publish is on disk, the setting the help desk
+uses on a single node) and one with the server's default, and reports both rates and
+their ratio.
+
+Part 2 runs every service in this process on real NATS and PostgreSQL, delivers
+`--messages` new-thread messages over SMTP one after another, and reports the SMTP
+accept latency (store, parse, JetStream ack) and the time until every message is a
+ticket.
+
+Run with `uv run python -m bench.inbound_throughput` from the repository root.
+"""
+
+import argparse
+import asyncio
+import smtplib
+import statistics
+import tempfile
+import time
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+
+import asyncpg
+import nats
+
+from helpdesk_runtime.local_servers import LocalNats
+from tests.end_to_end.stack import SUPPORT_ADDRESS, running_stack
+from tests.support.infrastructure import fresh_database, nats_server, postgres_admin_url
+
+
+async def publish_rate(url: str, count: int) -> float:
+    """Publish `count` 1 KiB messages one at a time, each awaiting its ack; return per second."""
+    connection = await nats.connect(url)
+    js = connection.jetstream()
+    await js.add_stream(name="BENCH", subjects=["bench.>"])
+    payload = b"x" * 1024
+
+    started = time.perf_counter()
+    for index in range(count):
+        await js.publish("bench.publish", payload, headers={"Nats-Msg-Id": str(index)})
+    elapsed = time.perf_counter() - started
+
+    await connection.close()
+    return count / elapsed
+
+
+async def compare_sync_settings(count: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        durable = LocalNats(Path(folder) / "always", sync_always=True)
+        default = LocalNats(Path(folder) / "default", sync_always=False)
+        durable.start()
+        default.start()
+        try:
+            # Interleave the runs so both see the same background load.
+            always_rates, default_rates = [], []
+            for _ in range(3):
+                always_rates.append(await publish_rate(durable.url, count))
+                default_rates.append(await publish_rate(default.url, count))
+                for server in (durable, default):
+                    connection = await nats.connect(server.url)
+                    await connection.jetstream().delete_stream("BENCH")
+                    await connection.close()
+        finally:
+            durable.stop()
+            default.stop()
+
+    always = statistics.median(always_rates)
+    fast = statistics.median(default_rates)
+    print(f"JetStream publishes per second, {count} per run, median of 3 runs:")
+    print(f"  sync_interval always: {always:8.0f}")
+    print(f"  server default:       {fast:8.0f}")
+    print(f"  ratio default/always: {fast / always:8.2f}")
+
+
+def compose(number: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Sender {number} <sender{number}@bench-customer.test>"
+    message["To"] = SUPPORT_ADDRESS
+    message["Subject"] = f"Benchmark request {number}"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@bench-customer.test>"
+    message.set_content("The printer is on fire again.\n" * 20)
+    return message.as_bytes()
+
+
+def deliver(smtp_port: int, messages: list[bytes]) -> list[float]:
+    latencies = []
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=60) as client:
+        for raw in messages:
+            started = time.perf_counter()
+            client.sendmail("bench@bench-customer.test", [SUPPORT_ADDRESS], raw)
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def pipeline(count: int, nats_url: str, database_url: str, work_dir: Path) -> None:
+    async with running_stack(nats_url, database_url, work_dir / "stack") as stack:
+        messages = [compose(n) for n in range(count)]
+        started = time.perf_counter()
+        latencies = await asyncio.to_thread(deliver, stack.smtp_port, messages)
+        accepted = time.perf_counter() - started
+
+        connection = await asyncpg.connect(database_url)
+        try:
+            while await connection.fetchval("SELECT count(*) FROM tickets.tickets") < count:
+                await asyncio.sleep(0.05)
+        finally:
+            await connection.close()
+        ticketed = time.perf_counter() - started
+
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    print(f"SMTP to ticket, {count} messages sent one after another on one connection:")
+    print(f"  SMTP accept latency p50: {statistics.median(ordered) * 1000:7.1f} ms")
+    print(f"  SMTP accept latency p99: {p99 * 1000:7.1f} ms")
+    print(f"  accepted per second:     {count / accepted:7.1f}")
+    print(f"  tickets per second:      {count / ticketed:7.1f} (until the last ticket exists)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--publishes", type=int, default=2000, help="publishes per run")
+    parser.add_argument("--messages", type=int, default=300, help="messages sent over SMTP")
+    arguments = parser.parse_args()
+
+    asyncio.run(compare_sync_settings(arguments.publishes))
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        nats_server(Path(folder) / "nats") as nats_url,
+        postgres_admin_url(Path(folder) / "postgres") as admin_url,
+        fresh_database(admin_url) as database_url,
+    ):
+        asyncio.run(pipeline(arguments.messages, nats_url, database_url, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
