@@ -1,9 +1,10 @@
 """PostgreSQL for the services: a reachable server, else one started in the data folder.
 
 The order is the server in HELPDESK_DATABASE_URL or DATABASE_URL, the conventional local
-server, then a cluster started from local binaries. The services then share one database
-(each in its own schema): the one the URL names, or `helpdesk` when the URL names a
-maintenance database such as `postgres`.
+server, a cluster started from local binaries, then the PostgreSQL that the pgserver
+package ships in its wheel, for machines with no PostgreSQL installed at all. The services
+then share one database (each in its own schema): the one the URL names, or `helpdesk`
+when the URL names a maintenance database such as `postgres`.
 """
 
 import asyncio
@@ -83,10 +84,30 @@ async def provide_postgres(
         return ProvidedServer(conventional_url, "the local server on its conventional port")
 
     if find_binaries() is None:
+        return await start_packaged_postgres(data_dir.with_name(f"{data_dir.name}-pgserver"))
+    return await _start_local_postgres(data_dir, preferred_port)
+
+
+async def start_packaged_postgres(data_dir: Path) -> ProvidedServer:
+    """Start the PostgreSQL of the pgserver package, listening on a socket in `data_dir`."""
+    try:
+        from pgserver.postgres_server import get_server
+    except ImportError as exc:
         raise StartupError(
             f"no PostgreSQL server is reachable and none can be started. {INSTALL_HINT}"
-        )
-    return await _start_local_postgres(data_dir, preferred_port)
+        ) from exc
+
+    try:
+        server = await asyncio.to_thread(get_server, data_dir, cleanup_mode="stop")
+    except Exception as exc:
+        # pgserver reports failures of initdb and pg_ctl as plain exceptions.
+        raise StartupError(f"could not start pgserver's PostgreSQL in {data_dir}: {exc}") from exc
+
+    async def stop() -> None:
+        await asyncio.to_thread(server.cleanup)
+
+    url: str = server.get_uri()
+    return ProvidedServer(url, f"started from the pgserver package, data in {data_dir}", stop)
 
 
 async def _start_local_postgres(data_dir: Path, preferred_port: int) -> ProvidedServer:

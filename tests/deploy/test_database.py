@@ -10,7 +10,6 @@ import asyncpg
 import pytest
 
 from deploy.local_runner.database import (
-    INSTALL_HINT,
     database_name,
     ensure_database,
     plain_url,
@@ -18,7 +17,6 @@ from deploy.local_runner.database import (
     provide_postgres,
     with_database,
 )
-from deploy.local_runner.servers import StartupError
 from helpdesk_runtime.local_servers import LocalPostgres, free_port, postgres_bin_dir
 
 
@@ -73,16 +71,24 @@ async def test_unreachable_configured_falls_back_to_conventional(
     assert server.started_here is False
 
 
-async def test_nothing_reachable_without_binaries_fails(tmp_path: Path) -> None:
-    with pytest.raises(StartupError) as raised:
-        await provide_postgres(
-            unreachable_url(),
-            tmp_path / "postgres",
-            conventional_url=unreachable_url(),
-            find_binaries=lambda: None,
-        )
+async def test_packaged_postgres_without_binaries(shared_data_dir: Path) -> None:
+    server = await provide_postgres(
+        unreachable_url(),
+        shared_data_dir,
+        conventional_url=unreachable_url(),
+        find_binaries=lambda: None,
+    )
+    try:
+        connection = await asyncpg.connect(plain_url(server.url))
+        answer = await connection.fetchval("SELECT 40 + 2")
+        await connection.close()
+    finally:
+        assert server.stop is not None
+        await server.stop()
 
-    assert INSTALL_HINT in str(raised.value)
+    assert answer == 42
+    assert "pgserver" in server.description
+    assert server.started_here is True
 
 
 @pytest.fixture
