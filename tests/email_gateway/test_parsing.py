@@ -436,3 +436,15 @@ def test_result_encodes_as_json() -> None:
     decoded = msgspec.json.decode(msgspec.json.encode(parsed), type=ParsedEmail)
 
     assert decoded == parsed
+
+
+def test_encoded_reply_ids_decoded() -> None:
+    parsed = parse_fixture("encoded_reply_ids.eml")
+
+    expected = (
+        "ticket.6f1c2f0e-8d2b-4c55-9d1e-0b8f4c3a2e11.2b7e9d40-aa10-4bdb-9823-7157471c0009"
+        "@helpdesk.example"
+    )
+    assert parsed.in_reply_to == (expected,)
+    assert parsed.references == ("root-1@mail.example.org", expected)
+    assert parsed.message_id == "answer-1@mail.example.org"

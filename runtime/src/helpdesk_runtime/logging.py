@@ -17,7 +17,9 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
     """Route structlog and standard-library logging to stderr in one format."""
     numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -50,9 +52,28 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         )
     )
+    handler.addFilter(_drop_idle_fetch_timeouts)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(max(numeric_level, logging.INFO))
+
+    # FastStream's task supervisor logs "callback for Task-N is being executed" at INFO
+    # each time a subscriber task ends; only its warnings and errors are news.
+    logging.getLogger("faststream.access").setLevel(max(numeric_level, logging.WARNING))
+
+
+def _drop_idle_fetch_timeouts(record: logging.LogRecord) -> bool:
+    """Return False for FastStream's report of an idle pull consumer's fetch timing out.
+
+    nats-py raises the built-in TimeoutError when a batch fetch finds no message in time,
+    and FastStream 0.7 catches only nats-py's own TimeoutError there. Its supervisor then
+    logs the traceback as an error and restarts the fetch loop, which is exactly what an
+    idle consumer should do, so the line reports nothing wrong.
+    """
+    if not record.name.startswith("faststream") or record.exc_info is None:
+        return True
+    error = record.exc_info[1]
+    return not (type(error) is TimeoutError and "raised an exception" in record.getMessage())
 
 
 def _add_service(service: str) -> structlog.types.Processor:

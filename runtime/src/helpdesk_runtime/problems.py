@@ -88,7 +88,9 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
             continue
         message = str(entry.get("message", exc.detail))
         field = _field_path(message, entry.get("key"))
-        source = str(entry.get("source", ""))
+        raw_source = entry.get("source", "")
+        # Litestar reports body errors as "body" but parameters as a ParamType enum member.
+        source = str(getattr(raw_source, "value", raw_source))
         errors.append({"field": field, "detail": message, "source": source})
     if not errors:
         errors.append({"field": _field_path(exc.detail, None), "detail": exc.detail})

@@ -74,7 +74,8 @@ class MailSink:
         self._hostname = socket.gethostname()
 
     async def start(self) -> None:
-        """Listen on `host:port`."""
+        """Create the folder and listen on `host:port`."""
+        self.directory.mkdir(parents=True, exist_ok=True)
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         handler = _SinkHandler(self.directory)
         loop = asyncio.get_running_loop()

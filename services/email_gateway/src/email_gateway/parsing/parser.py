@@ -38,6 +38,7 @@ from email_gateway.parsing.bodies import (
     first_body_codec,
 )
 from email_gateway.parsing.dates import parse_date
+from email_gateway.parsing.encoded_words import decode_encoded_words
 from email_gateway.parsing.headers import HeaderBlock
 from email_gateway.parsing.html_sanitize import sanitize_html
 from email_gateway.parsing.html_text import html_to_text
@@ -96,8 +97,8 @@ def _parse(raw: bytes) -> ParsedEmail:
     return ParsedEmail(
         message_id=message_id,
         message_id_generated=message_id_generated,
-        in_reply_to=extract_message_ids(headers.get("In-Reply-To")),
-        references=extract_message_ids(headers.get("References")),
+        in_reply_to=_ids_in(headers, "In-Reply-To", warnings),
+        references=_ids_in(headers, "References", warnings),
         sender=sender,
         to=_addresses(headers, "To", warnings),
         cc=_addresses(headers, "Cc", warnings),
@@ -132,8 +133,21 @@ def _find_sender(headers: HeaderBlock, warnings: list[str]) -> EmailAddress:
     raise UnparseableEmail("no sender address in From, Sender or Return-Path")
 
 
+def _ids_in(headers: HeaderBlock, name: str, warnings: list[str]) -> tuple[str, ...]:
+    """Return the message ids in header `name`, decoding RFC 2047 encoded words first.
+
+    RFC 2047 forbids encoded words in a msg-id, but Python's email package writes a
+    header line longer than 78 characters as encoded words, ids included, and other
+    senders do the same. Without decoding, such a reply would not thread.
+    """
+    value = headers.get(name)
+    if value is None:
+        return ()
+    return extract_message_ids(decode_encoded_words(value, warnings, source=f"{name} header"))
+
+
 def _message_id(headers: HeaderBlock, raw: bytes, warnings: list[str]) -> tuple[str, bool]:
-    ids = extract_message_ids(headers.get("Message-ID"))
+    ids = _ids_in(headers, "Message-ID", warnings)
     if ids:
         return ids[0], False
 
