@@ -29,6 +29,7 @@ import nats
 from helpdesk_runtime.local_servers import LocalNats
 from tests.end_to_end.stack import SUPPORT_ADDRESS, running_stack
 from tests.support.infrastructure import fresh_database, nats_server, postgres_admin_url
+from tests.support.servers import wait_until
 
 
 async def publish_rate(url: str, count: int) -> float:
@@ -103,9 +104,12 @@ async def pipeline(count: int, nats_url: str, database_url: str, work_dir: Path)
         accepted = time.perf_counter() - started
 
         connection = await asyncpg.connect(database_url)
+
+        async def all_ticketed() -> bool:
+            return bool(await connection.fetchval("SELECT count(*) FROM tickets.tickets") >= count)
+
         try:
-            while await connection.fetchval("SELECT count(*) FROM tickets.tickets") < count:
-                await asyncio.sleep(0.05)
+            await wait_until(all_ticketed, timeout=600, interval=0.05)
         finally:
             await connection.close()
         ticketed = time.perf_counter() - started
