@@ -3,7 +3,8 @@
 Runs when HELPDESK_EMAIL_CORPUS names a folder of messages (one per file). Each file is
 delivered over SMTP to the gateway; afterwards each must be exactly one of: the first
 interaction of a new ticket, an interaction on an existing ticket, a quarantine entry
-with its reason, or a duplicate of an earlier file with the same Message-ID. No message
+with its reason, a delivery report (a bounce, matched to an outbound message or not,
+which never opens a ticket), or a duplicate of an earlier file with the same Message-ID. No message
 may be lost and none may produce two interactions.
 """
 
@@ -122,6 +123,8 @@ async def test_corpus_accounted_for(stack: Stack, database_url: str) -> None:
         elif row["status"] == "quarantined":
             outcomes["quarantined"] += 1
             reasons[row["quarantine_reason"]] += 1
+        elif row["status"] in {"bounce", "bounce_unmatched"}:
+            outcomes[f"delivery report ({row['status']})"] += 1
         elif row["message_id"] not in opened:
             unaccounted.append(path)
         elif row["status"] == "duplicate":

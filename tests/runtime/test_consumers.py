@@ -13,7 +13,7 @@ from nats.js import JetStreamContext
 
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import ResolveContactRequest
-from helpdesk_runtime.consumers import Delivery, subscribe_durable
+from helpdesk_runtime.consumers import Delivery, UnprocessableMessageError, subscribe_durable
 from helpdesk_runtime.messaging import ensure_streams
 from tests.support.servers import wait_until
 
@@ -148,3 +148,32 @@ async def test_undecodable_message_dead_letters_at_once(
     assert dead.headers is not None
     assert dead.headers["X-Error"].startswith("invalid message")
     assert dead.headers["X-Num-Delivered"] == "1"
+
+
+async def test_unprocessable_message_dead_letters_at_once(
+    nats_url: str, connection: NatsClient
+) -> None:
+    js = connection.jetstream()
+    dead_letters = await collect_dead_letters(connection)
+    address = f"{uuid.uuid4().hex}@example.test"
+    attempts: list[int] = []
+
+    async def handler(message: ResolveContactRequest, delivery: Delivery) -> None:
+        if message.address == address:
+            attempts.append(delivery.num_delivered)
+            raise UnprocessableMessageError("no such ticket")
+
+    broker = await start_consumer(nats_url, js, handler, max_attempts=5)
+    try:
+        msg_id = await publish(js, msgspec.json.encode(ResolveContactRequest(address=address)))
+
+        async def dead_lettered() -> Msg | None:
+            return find_dead_letter(dead_letters, msg_id)
+
+        dead: Msg = await wait_until(dead_lettered, timeout=15)
+    finally:
+        await broker.stop()
+
+    assert attempts == [1]
+    assert dead.headers is not None
+    assert dead.headers["X-Error"] == "unprocessable: no such ticket"

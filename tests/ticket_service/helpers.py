@@ -30,6 +30,7 @@ def ticket_settings(nats_url: str, database_url: str, **overrides: Any) -> Ticke
         "mail_domain": MAIL_DOMAIN,
         "support_address": SUPPORT_ADDRESS,
         "enrichment_retry_seconds": 0.3,
+        "auto_close_interval_seconds": 0.3,
         **overrides,
     }
     return load_settings(
@@ -123,6 +124,11 @@ async def collect(connection: NatsClient, subject: str, message_type: type[Any])
     return collector
 
 
+def without_system(interactions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the interactions except the SYSTEM entries that narrate changes."""
+    return [interaction for interaction in interactions if interaction["type"] != "SYSTEM"]
+
+
 class TicketsApi:
     """The agent API of a running ticket_service."""
 
@@ -163,8 +169,11 @@ class TicketsApi:
         return settled
 
     async def wait_for_interactions(self, ticket_id: str, count: int) -> dict[str, Any]:
+        """Wait for `count` messages and notes; the returned detail leaves out SYSTEM entries."""
+
         async def reached() -> dict[str, Any] | None:
             detail = await self.detail(ticket_id)
+            detail["interactions"] = without_system(detail["interactions"])
             return detail if len(detail["interactions"]) >= count else None
 
         detail: dict[str, Any] = await wait_until(reached)
@@ -176,3 +185,25 @@ class TicketsApi:
     async def reply(self, ticket_id: str, text: str, **headers: str) -> httpx.Response:
         body = {"text": text, "author": "agent@tickets.test"}
         return await self.client.post(f"/tickets/{ticket_id}/replies", json=body, headers=headers)
+
+
+async def open_ticket(
+    tickets: TicketsApi, js: JetStreamContext, subject: str = ""
+) -> dict[str, Any]:
+    """Send a first message from a new sender and return the enriched ticket it opens."""
+    message = inbound_mail(
+        subject or unique("Cannot log in"), f"{uuid.uuid4().hex[:8]}@customer.test"
+    )
+    await publish_mail(js, message)
+    return await tickets.wait_for_subject(message.subject)
+
+
+async def events_for(collector: Collector, ticket_id: str, count: int) -> list[Any]:
+    """Wait until `collector` contains `count` messages about the ticket, and return them."""
+
+    async def arrived() -> list[Any] | None:
+        found = collector.matching(ticket_id=uuid.UUID(ticket_id))
+        return found if len(found) >= count else None
+
+    found: list[Any] = await wait_until(arrived)
+    return found

@@ -363,6 +363,11 @@ async def test_sla_targets_set_due_dates(tickets: TicketsApi, js: JetStreamConte
     assert updated["version"] == 2
     assert datetime.fromisoformat(final["due_date"]) == resolution_due + timedelta(days=1)
     assert final["version"] == 3
+    due_changes = [e for e in final["audit"] if e["field"] == "due_date"]
+    assert [e["actor"] for e in due_changes] == ["sla_service", "sla_service"]
+    assert due_changes[0]["old_value"] is None
+    later_due = resolution_due + timedelta(days=1)
+    assert datetime.fromisoformat(due_changes[1]["new_value"]) == later_due
 
 
 async def test_openapi_docs_served(tickets: TicketsApi) -> None:

@@ -85,3 +85,6 @@ async def test_ticket_enriched_after_customer_service_starts(
     assert event.customer_id == uuid.UUID(customer_id)
     assert event.customer_tier == "Premium"
     assert event.version == 2
+    audited = [(e["field"], e["actor"], e["new_value"]) for e in filled["audit"]]
+    assert ("customer_id", "system", customer_id) in audited
+    assert ("customer_tier", "system", "Premium") in audited

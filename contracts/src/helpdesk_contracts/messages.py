@@ -6,7 +6,7 @@ fields; consumers tolerate fields they do not know, so older services keep worki
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import msgspec
 
@@ -81,6 +81,12 @@ class InboundEmailReceived(Message, frozen=True, kw_only=True):
     list_id: str | None = None
     thread_index: str | None = None
     parse_warnings: tuple[str, ...] = ()
+    # The reply without quoted history and signature; None when the event left it out
+    # to fit the NATS payload limit.
+    new_text: str | None = None
+    # S/MIME or OpenPGP as the message claims it; never verified, so never proof of identity.
+    signed: bool = False
+    encrypted: bool = False
 
 
 class OutboundEmailRequested(Message, frozen=True, kw_only=True):
@@ -117,6 +123,21 @@ class OutboundEmailFailed(Message, frozen=True, kw_only=True):
     message_id: str
     error: str
     attempts: int
+
+
+class OutboundEmailBounced(Message, frozen=True, kw_only=True):
+    """An outbound message that a delivery status notification (RFC 3464) reported as failed.
+
+    `status` is the RFC 3463 status code (such as "5.1.1") and `diagnostic` the remote
+    server's reply, both as the report gives them; either is empty when it is missing.
+    """
+
+    ticket_id: uuid.UUID
+    interaction_id: uuid.UUID
+    message_id: str
+    status: str
+    diagnostic: str
+    recipient: str
 
 
 # --- tickets ----------------------------------------------------------------------------
@@ -198,6 +219,44 @@ class TicketEnriched(Message, frozen=True, kw_only=True):
     customer_tier: str | None = None
 
 
+class TicketFieldsChanged(Message, frozen=True, kw_only=True):
+    """An agent or a routing rule changed a ticket's assignment or classification.
+
+    `fields` names the fields that changed; the other fields carry the ticket's current
+    values of all four, so a consumer needs no earlier event to know the state.
+    """
+
+    ticket_id: uuid.UUID
+    version: int
+    fields: tuple[str, ...]
+    assigned_to: tuple[str, ...]
+    assigned_team: str | None
+    tags: tuple[str, ...]
+    category: str | None
+    changed_at: datetime
+    actor: str
+
+
+class TicketMerged(Message, frozen=True, kw_only=True):
+    """A ticket was merged into another: its interactions moved there and it was Closed."""
+
+    ticket_id: uuid.UUID
+    into_ticket_id: uuid.UUID
+    version: int
+    into_version: int
+    merged_at: datetime
+    actor: str
+
+
+class AgentMentioned(Message, frozen=True, kw_only=True):
+    """An internal note named an agent with an `@agent` token."""
+
+    ticket_id: uuid.UUID
+    interaction_id: uuid.UUID
+    agent: str
+    author: str
+
+
 # --- SLA --------------------------------------------------------------------------------
 
 
@@ -209,6 +268,30 @@ class SlaTargetsSet(Message, frozen=True, kw_only=True):
     policy_name: str
     first_response_due: datetime | None
     resolution_due: datetime | None
+
+
+class SlaBreached(Message, frozen=True, kw_only=True):
+    """A target's due time passed before it was met; sent once per target of a ticket.
+
+    `target` is "first_response" or "resolution".
+    """
+
+    ticket_id: uuid.UUID
+    target: str
+    due_at: datetime
+    breached_at: datetime
+
+
+class SlaWarning(Message, frozen=True, kw_only=True):
+    """A target is `fraction` (0 to 1) of the way to its due time and not met yet.
+
+    Sent once per target and fraction. `target` is "first_response" or "resolution".
+    """
+
+    ticket_id: uuid.UUID
+    target: str
+    due_at: datetime
+    fraction: float
 
 
 # --- customers --------------------------------------------------------------------------
@@ -229,6 +312,129 @@ class ResolveContactReply(Message, frozen=True, kw_only=True):
     customer_id: uuid.UUID | None = None
     customer_name: str | None = None
     customer_tier: str | None = None
+    # Which rule linked the sender when `match` alone does not tell: "plus_address" (the
+    # address without its +tag is known) or "subdomain" (a parent domain's customer).
+    match_rule: str | None = None
+
+
+class AccountContextRequest(Message, frozen=True, kw_only=True):
+    """Everything known about an account, by contact or by customer (one of the two)."""
+
+    contact_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+
+
+class ContextContact(msgspec.Struct, frozen=True, kw_only=True):
+    """A contact as shown in an account context."""
+
+    id: uuid.UUID
+    name: str
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    sees_all_customer_tickets: bool
+
+
+class ContextCustomer(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer as shown in an account context."""
+
+    id: uuid.UUID
+    name: str
+    tier: str
+    domains: tuple[str, ...]
+    owner: str | None
+    notes: str
+    attributes: dict[str, object]
+
+
+class ContextOnboardingStep(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of a customer's onboarding plan."""
+
+    id: uuid.UUID
+    title: str
+    owner: str | None
+    due_date: date | None
+    status: str
+
+
+class ContextOnboarding(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer's onboarding plan, whose `progress` is done steps / all steps (0 if empty)."""
+
+    steps: tuple[ContextOnboardingStep, ...]
+    progress: float
+
+
+class ContextTimeEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """Time an agent spent on the account."""
+
+    id: uuid.UUID
+    minutes: int
+    agent: str
+    spent_on: date
+    description: str
+    billable: bool
+    ticket_id: uuid.UUID | None
+
+
+class ContextTimeTotals(msgspec.Struct, frozen=True, kw_only=True):
+    """Minutes recorded on the account, all of them and the billable ones."""
+
+    minutes: int
+    billable_minutes: int
+
+
+class ContextTicket(msgspec.Struct, frozen=True, kw_only=True):
+    """An earlier ticket of the account with its latest known status."""
+
+    ticket_id: uuid.UUID
+    number: int
+    subject: str
+    status: str
+    created_at: datetime
+    last_activity_at: datetime
+
+
+class AccountContextReply(Message, frozen=True, kw_only=True):
+    """A contact's or customer's record in one reply, for agents and ticket views."""
+
+    contact: ContextContact | None = None
+    customer: ContextCustomer | None = None
+    tier: str | None = None
+    onboarding: ContextOnboarding | None = None
+    recent_time_entries: tuple[ContextTimeEntry, ...] = ()
+    time_totals: ContextTimeTotals = ContextTimeTotals(minutes=0, billable_minutes=0)
+    tickets: tuple[ContextTicket, ...] = ()
+
+
+class ContactMoved(Message, frozen=True, kw_only=True):
+    """A contact now belongs to another customer, or to none."""
+
+    contact_id: uuid.UUID
+    from_customer_id: uuid.UUID | None
+    to_customer_id: uuid.UUID | None
+    customer_tier: str | None = None
+    customer_name: str | None = None
+
+
+class CustomerTierChanged(Message, frozen=True, kw_only=True):
+    """A customer's tier changed."""
+
+    customer_id: uuid.UUID
+    from_tier: str
+    to_tier: str
+
+
+class CustomerDomainAdded(Message, frozen=True, kw_only=True):
+    """A customer now owns another email domain."""
+
+    customer_id: uuid.UUID
+    domain: str
+
+
+class ContactsMerged(Message, frozen=True, kw_only=True):
+    """A duplicate contact was merged into another and no longer exists."""
+
+    source_contact_id: uuid.UUID
+    target_contact_id: uuid.UUID
 
 
 class ErrorReply(Message, frozen=True, kw_only=True):

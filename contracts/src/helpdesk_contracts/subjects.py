@@ -11,6 +11,7 @@ MAIL_INBOUND_RECEIVED: Final = "mail.inbound.received"
 MAIL_OUTBOUND_REQUESTED: Final = "mail.outbound.requested"
 MAIL_OUTBOUND_SENT: Final = "mail.outbound.sent"
 MAIL_OUTBOUND_FAILED: Final = "mail.outbound.failed"
+MAIL_OUTBOUND_BOUNCED: Final = "mail.outbound.bounced"
 
 TICKET_CREATED: Final = "ticket.events.created"
 TICKET_INTERACTION_ADDED: Final = "ticket.events.interaction_added"
@@ -18,10 +19,20 @@ TICKET_STATUS_CHANGED: Final = "ticket.events.status_changed"
 TICKET_FIRST_RESPONDED: Final = "ticket.events.first_responded"
 TICKET_PRIORITY_CHANGED: Final = "ticket.events.priority_changed"
 TICKET_ENRICHED: Final = "ticket.events.enriched"
+TICKET_FIELDS_CHANGED: Final = "ticket.events.fields_changed"
+TICKET_MERGED: Final = "ticket.events.merged"
+TICKET_AGENT_MENTIONED: Final = "ticket.events.agent_mentioned"
 
 SLA_TARGETS_SET: Final = "sla.events.targets_set"
+SLA_BREACHED: Final = "sla.events.breached"
+SLA_WARNING: Final = "sla.events.warning"
 
 CUSTOMER_RESOLVE_CONTACT: Final = "customer.rpc.resolve_contact"
+CUSTOMER_ACCOUNT_CONTEXT: Final = "customer.rpc.account_context"
+CUSTOMER_CONTACT_MOVED: Final = "customer.events.contact_moved"
+CUSTOMER_TIER_CHANGED: Final = "customer.events.tier_changed"
+CUSTOMER_DOMAIN_ADDED: Final = "customer.events.domain_added"
+CUSTOMER_CONTACTS_MERGED: Final = "customer.events.contacts_merged"
 
 DEAD_LETTER_PREFIX: Final = "deadletter"
 

@@ -8,7 +8,9 @@
 - acknowledges after the handler returns;
 - on a handler error, asks for redelivery with a growing delay, and after `max_attempts`
   deliveries publishes the message to `deadletter.<subject>` with the error and
-  acknowledges it, so a poison message never blocks its stream.
+  acknowledges it, so a poison message never blocks its stream;
+- on `UnprocessableMessageError`, dead-letters the message at once, because the handler
+  knows that no retry can succeed.
 """
 
 import traceback
@@ -41,6 +43,14 @@ handler_failures_total = counter(
 )
 
 MessageT = TypeVar("MessageT", bound=Message)
+
+
+class UnprocessableMessageError(Exception):
+    """Raised by a handler for a message that no retry can make succeed.
+
+    An example is an event about a ticket that does not exist where events can only
+    follow the ticket's creation. The message goes to the dead-letter subject at once.
+    """
 
 
 class Delivery(msgspec.Struct, kw_only=True):
@@ -135,6 +145,10 @@ def subscribe_durable(
 
             try:
                 await handler(decoded, delivery)
+            except UnprocessableMessageError as exc:
+                await dead_letter(js_provider(), delivery, body, f"unprocessable: {exc}", durable)
+                await message.ack()
+                return
             except Exception as exc:
                 await _handle_failure(message, delivery, body, exc)
                 return

@@ -1,15 +1,28 @@
-"""Assembly of customer_service: runtime, request/reply handler and HTTP API."""
+"""Assembly of customer_service: runtime, request/reply handlers, consumers and HTTP API."""
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from customer_service.account_context import AccountContextController, build_account_context
 from customer_service.api import ContactController, CustomerController, session_dependency
 from customer_service.domains import load_free_mail_domains
 from customer_service.enrichment import DomainPolicy, resolve_contact
+from customer_service.imports import ImportController
+from customer_service.merging import MergeController
 from customer_service.models import SCHEMA, outbox
+from customer_service.onboarding import OnboardingController
 from customer_service.settings import CustomerSettings
+from customer_service.ticket_summaries import register_ticket_summaries
+from customer_service.tiers import TierController
+from customer_service.time_entries import TimeEntryController
 from helpdesk_contracts import subjects
-from helpdesk_contracts.messages import ErrorReply, ResolveContactReply, ResolveContactRequest
+from helpdesk_contracts.messages import (
+    AccountContextReply,
+    AccountContextRequest,
+    ErrorReply,
+    ResolveContactReply,
+    ResolveContactRequest,
+)
 from helpdesk_runtime.consumers import serve_requests
 from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.health import health_router
@@ -20,18 +33,23 @@ SERVICE_NAME = "customer_service"
 
 
 def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
-    """Create the runtime and register the resolve-contact request handler."""
+    """Create the runtime, register the request handlers and the ticket-event consumers."""
     runtime = ServiceRuntime(
         SERVICE_NAME, settings, package="customer_service", schema=SCHEMA, outbox=outbox
     )
     policy = DomainPolicy(
         free_mail=load_free_mail_domains(settings.free_mail_domains_file),
         support=settings.support_domain_set(),
+        plus_addressing=settings.plus_addressing,
     )
 
     async def handle_resolve(request: ResolveContactRequest) -> ResolveContactReply:
         async with unit_of_work(runtime.sessions) as session:
             return await resolve_contact(session, request.address, request.display_name, policy)
+
+    async def handle_account_context(request: AccountContextRequest) -> AccountContextReply:
+        async with runtime.sessions() as session:
+            return await build_account_context(session, request)
 
     serve_requests(
         runtime.broker,
@@ -41,6 +59,15 @@ def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
         handler=handle_resolve,
         error_reply=lambda error: ErrorReply(error=error),
     )
+    serve_requests(
+        runtime.broker,
+        subject=subjects.CUSTOMER_ACCOUNT_CONTEXT,
+        queue=SERVICE_NAME,
+        request_type=AccountContextRequest,
+        handler=handle_account_context,
+        error_reply=lambda error: ErrorReply(error=error),
+    )
+    register_ticket_summaries(runtime)
     return runtime
 
 
@@ -52,6 +79,12 @@ def create_app(settings: CustomerSettings) -> Litestar:
             health_router(SERVICE_NAME, runtime),
             CustomerController,
             ContactController,
+            MergeController,
+            TierController,
+            OnboardingController,
+            TimeEntryController,
+            AccountContextController,
+            ImportController,
         ],
         dependencies=session_dependency(runtime.sessions),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -35,3 +35,23 @@ def normalize_address(address: str) -> str:
     provider does, although RFC 5321 lets a server treat it as case-sensitive.
     """
     return address.strip().lower()
+
+
+def without_plus_tag(address: str) -> str:
+    """Return `address` without a `+tag` in its local part (`a+b@x.com` becomes `a@x.com`)."""
+    local, at, domain = address.rpartition("@")
+    base, plus, _tag = local.partition("+")
+    if not at or not plus or not base:
+        return address
+    return f"{base}@{domain}"
+
+
+def parent_domains(domain: str) -> list[str]:
+    """Return the parent domains of `domain`, nearest first, stopping above the top level.
+
+    `a.eu.acme.com` gives `eu.acme.com` and `acme.com`; `com` alone is never returned.
+    NOTE: without the public-suffix list, `x.co.uk` would offer `co.uk`; no customer can
+    sensibly own such a suffix, so the walk simply finds no owner there.
+    """
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(1, len(labels) - 1)]

@@ -14,11 +14,13 @@ class CustomerSettings(BaseSettings, frozen=True, kw_only=True):
         "senders there are never linked to a customer by domain.",
         "free_mail_domains_file": "Optional file with extra free-mail domains, one per line, "
         "added to the built-in list without a release.",
+        "plus_addressing": "Whether name+tag@domain is the contact of name@domain (true or false).",
     }
 
     http_port: int = 8002
     support_domains: str = ""
     free_mail_domains_file: str = ""
+    plus_addressing: bool = True
 
     def support_domain_set(self) -> frozenset[str]:
         """Return the support domains, lower-cased."""

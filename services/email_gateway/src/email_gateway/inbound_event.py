@@ -2,8 +2,9 @@
 
 NATS rejects a message larger than the server's `max_payload` (1 MiB by default), while
 an accepted email may be 25 MiB. Attachments travel as references to blob files, but
-a huge body could still exceed the limit, so the event leaves the HTML body out and
-then cuts the text body until it fits, noting each cut in `parse_warnings`. The raw
+a huge body could still exceed the limit. The event then leaves out the HTML body and
+the reply text (`new_text`), and then cuts the text body until it fits. Each cut is
+noted in `parse_warnings`. The raw
 message in PostgreSQL keeps everything.
 """
 
@@ -67,6 +68,9 @@ def build_event(
         list_id=parsed.list_id,
         thread_index=parsed.thread_index,
         parse_warnings=parsed.warnings,
+        new_text=parsed.new_text,
+        signed=parsed.signed,
+        encrypted=parsed.encrypted,
     )
 
 
@@ -81,6 +85,13 @@ def fit_event(event: InboundEmailReceived, max_bytes: int) -> InboundEmailReceiv
             msgspec.structs.replace(event, html_body=None),
             f"the HTML body was left out because the event exceeded {max_bytes} bytes; "
             "the raw message keeps it",
+        )
+        size = len(encode(event))
+
+    if size > max_bytes and event.new_text is not None:
+        event = _with_warning(
+            msgspec.structs.replace(event, new_text=None),
+            f"the reply text was left out because the event exceeded {max_bytes} bytes",
         )
         size = len(encode(event))
 

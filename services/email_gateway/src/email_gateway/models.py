@@ -36,13 +36,17 @@ class RawStatus(StrEnum):
 
     `received` is stored but not yet published: the republisher picks such rows up when
     they stay in that state. `duplicate` was published, but JetStream had already
-    stored an event for the same Message-ID from another raw message.
+    stored an event for the same Message-ID from another raw message. `bounce` is a
+    delivery status notification matched to an outbound delivery, `bounce_unmatched` one
+    that matched none; neither is published as inbound mail.
     """
 
     RECEIVED = "received"
     PUBLISHED = "published"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
+    BOUNCE = "bounce"
+    BOUNCE_UNMATCHED = "bounce_unmatched"
 
 
 class DeliveryStatus(StrEnum):
@@ -59,7 +63,8 @@ class RawMessage(Base):
     __tablename__ = "raw_messages"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('received', 'published', 'duplicate', 'quarantined')",
+            "status IN ('received', 'published', 'duplicate', 'quarantined', 'bounce', "
+            "'bounce_unmatched')",
             name="ck_raw_messages_status",
         ),
         Index(
@@ -99,6 +104,8 @@ class OutboundDelivery(Base):
         CheckConstraint(
             "status IN ('pending', 'sent', 'failed')", name="ck_outbound_deliveries_status"
         ),
+        # Bounces are matched by the Message-ID of the returned copy.
+        Index("ix_outbound_deliveries_message_id", "message_id", postgresql_using="hash"),
     )
 
     interaction_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -109,6 +116,21 @@ class OutboundDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SenderMessage(Base):
+    """One inbound message counted against its sender's rate limit.
+
+    Kept in PostgreSQL so that every replica of the gateway counts the same messages.
+    Keyed by the raw message, so a message published again is counted once.
+    """
+
+    __tablename__ = "sender_messages"
+    __table_args__ = (Index("ix_sender_messages_sender_received", "sender", "received_at"),)
+
+    raw_message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 outbox = outbox_table(metadata)

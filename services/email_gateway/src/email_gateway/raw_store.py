@@ -120,6 +120,17 @@ async def mark_quarantined(
     )
 
 
+async def mark_bounce(
+    session: AsyncSession, raw_id: uuid.UUID, status: RawStatus, message_id: str
+) -> None:
+    """Record that the message is a bounce (`bounce` or `bounce_unmatched`), never a ticket."""
+    await session.execute(
+        update(RawMessage)
+        .where(RawMessage.id == raw_id)
+        .values(status=status.value, message_id=storable(message_id))
+    )
+
+
 async def mark_published(
     session: AsyncSession, raw_id: uuid.UUID, message_id: str, status: RawStatus
 ) -> None:

@@ -31,6 +31,25 @@ class GatewaySettings(BaseSettings, frozen=True, kw_only=True):
         "republish_after_seconds": "Age in seconds after which a stored but unpublished raw "
         "message is published again by the republisher.",
         "republish_interval_seconds": "Pause in seconds between two passes of the republisher.",
+        "rate_limit_messages": "Maximum inbound messages from one sender within "
+        "`rate_limit_window_seconds`; the excess is quarantined. 0 turns the limit off.",
+        "rate_limit_window_seconds": "Length in seconds of the per-sender rate-limit window.",
+        "max_attachments": "Maximum attachments stored per inbound message; the rest are "
+        "rejected with a warning on the event, and the message is still accepted.",
+        "max_attachment_bytes": "Maximum decoded size in bytes of one stored attachment; "
+        "larger ones are rejected with a warning on the event.",
+        "webhook_secret": "Shared secret of `POST /inbound/raw`, sent as `Authorization: "
+        "Bearer <secret>`; empty turns the endpoint off (404).",
+        "imap_host": "IMAP server whose mailbox is imported; empty turns the poller off.",
+        "imap_port": "TCP port of the IMAP server (143, or 993 with imap_ssl).",
+        "imap_ssl": "Connect to the IMAP server over TLS (IMAPS).",
+        "imap_username": "IMAP login name.",
+        "imap_password": "IMAP password.",
+        "imap_mailbox": "Mailbox (folder) to import from.",
+        "imap_poll_seconds": "Seconds between polls; with IDLE, the longest wait in one IDLE.",
+        "imap_imported_keyword": "IMAP keyword set on each imported message.",
+        "imap_move_to": "Folder imported messages are moved to instead of being flagged; "
+        "empty keeps them in place.",
     }
 
     http_port: int = 8001
@@ -49,7 +68,22 @@ class GatewaySettings(BaseSettings, frozen=True, kw_only=True):
     outbound_max_attempts: int = 5
     republish_after_seconds: float = 60.0
     republish_interval_seconds: float = 15.0
+    rate_limit_messages: int = 20
+    rate_limit_window_seconds: float = 600.0
+    max_attachments: int = 50
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    webhook_secret: str = ""
+    imap_host: str = ""
+    imap_port: int = 143
+    imap_ssl: bool = False
+    imap_username: str = ""
+    imap_password: str = ""
+    imap_mailbox: str = "INBOX"
+    imap_poll_seconds: float = 30.0
+    imap_imported_keyword: str = "HelpdeskImported"
+    imap_move_to: str = ""
 
     def __repr__(self) -> str:
-        # msgspec's generated repr would print the relay password into logs and tracebacks.
+        # msgspec's generated repr would print the relay and IMAP passwords and the webhook secret
+        # into logs and tracebacks.
         return f"GatewaySettings(smtp_port={self.smtp_port}, relay_host={self.relay_host!r}, ...)"

@@ -1,5 +1,7 @@
 """Assembly of ticket_service: runtime, consumers, enrichment retries and the agent API."""
 
+from datetime import timedelta
+
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -9,11 +11,19 @@ from helpdesk_contracts.messages import EmailAddress
 from helpdesk_runtime.health import health_router
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS
 from helpdesk_runtime.service import ServiceRuntime
+from ticket_service.api.bulk import BulkController
+from ticket_service.api.categories import CategoryController
 from ticket_service.api.problems import handle_ticket_error
+from ticket_service.api.routing_rules import RoutingRuleController
+from ticket_service.api.ticket_fields import TicketFieldsController
 from ticket_service.api.tickets import TicketController
+from ticket_service.auto_close import run_auto_close
 from ticket_service.consumers import register_consumers
+from ticket_service.customer_context import AccountContextClient
+from ticket_service.customer_updates import register_customer_updates
 from ticket_service.enrichment import ContactResolver, run_enrichment_retries
 from ticket_service.errors import TicketError
+from ticket_service.mail_bounces import register_mail_bounces
 from ticket_service.models import SCHEMA, outbox
 from ticket_service.replies import OutboundIdentity
 from ticket_service.settings import TicketSettings
@@ -22,32 +32,58 @@ SERVICE_NAME = "ticket_service"
 
 
 def build_runtime(settings: TicketSettings) -> ServiceRuntime:
-    """Create the runtime, register the consumers and the enrichment retry job."""
+    """Create the runtime, register the consumers and the background jobs."""
     runtime = ServiceRuntime(
         SERVICE_NAME, settings, package="ticket_service", schema=SCHEMA, outbox=outbox
     )
-    resolver = ContactResolver(lambda: runtime.nats, settings.resolve_contact_timeout_seconds)
+    resolver = contact_resolver(runtime, settings)
     register_consumers(runtime, settings, resolver)
+    register_customer_updates(runtime)
+    register_mail_bounces(runtime)
 
     async def retry_enrichment() -> None:
         await run_enrichment_retries(runtime.sessions, resolver, settings.enrichment_retry_seconds)
 
     runtime.add_background_job("enrichment-retry", retry_enrichment)
+
+    async def auto_close() -> None:
+        resolved_for = timedelta(days=settings.auto_close_days)
+        await run_auto_close(runtime.sessions, resolved_for, settings.auto_close_interval_seconds)
+
+    runtime.add_background_job("auto-close", auto_close)
     return runtime
+
+
+def contact_resolver(runtime: ServiceRuntime, settings: TicketSettings) -> ContactResolver:
+    """Return a resolver that sends requests over the runtime's NATS connection."""
+    return ContactResolver(lambda: runtime.nats, settings.resolve_contact_timeout_seconds)
 
 
 def create_app(settings: TicketSettings) -> Litestar:
     """Build the Litestar application of ticket_service."""
     runtime = build_runtime(settings)
+    resolver = contact_resolver(runtime, settings)
+    account_context = AccountContextClient(
+        lambda: runtime.nats, settings.customer_context_timeout_seconds
+    )
     identity = OutboundIdentity(
         sender=EmailAddress(address=settings.support_address, name=settings.support_name),
         mail_domain=settings.mail_domain,
     )
     return Litestar(
-        route_handlers=[health_router(SERVICE_NAME, runtime), TicketController],
+        route_handlers=[
+            health_router(SERVICE_NAME, runtime),
+            TicketController,
+            TicketFieldsController,
+            CategoryController,
+            RoutingRuleController,
+            BulkController,
+        ],
         dependencies={
             "sessions": Provide(lambda: runtime.sessions, sync_to_thread=False),
             "outbound_identity": Provide(lambda: identity, sync_to_thread=False),
+            "contact_resolver": Provide(lambda: resolver, sync_to_thread=False),
+            "account_context": Provide(lambda: account_context, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, TicketError: handle_ticket_error},
         lifespan=[runtime.lifespan],

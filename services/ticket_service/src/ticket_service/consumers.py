@@ -9,12 +9,13 @@ from nats.js import JetStreamContext
 
 from helpdesk_contracts import streams, subjects
 from helpdesk_contracts.messages import InboundEmailReceived, SlaTargetsSet
-from helpdesk_runtime.consumers import Delivery, subscribe_durable
+from helpdesk_runtime.consumers import Delivery, UnprocessableMessageError, subscribe_durable
 from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.idempotency import claim_message
 from helpdesk_runtime.logging import bound_context, get_logger
 from helpdesk_runtime.service import ServiceRuntime
 from ticket_service.enrichment import ContactResolver
+from ticket_service.errors import TicketNotFoundError
 from ticket_service.inbound import InboundContext, handle_inbound_email
 from ticket_service.models import processed_messages
 from ticket_service.settings import TicketSettings
@@ -47,7 +48,12 @@ def register_consumers(
                 if not await claim_message(session, processed_messages, SLA_CONSUMER, event.id):
                     log.info("sla targets event already handled")
                     return
-                await apply_sla_targets(session, event)
+                try:
+                    await apply_sla_targets(session, event)
+                except TicketNotFoundError as exc:
+                    # sla_service computes targets only after it consumed TicketCreated,
+                    # which leaves after the ticket's commit, so no retry can find it.
+                    raise UnprocessableMessageError(str(exc)) from exc
 
     def jetstream() -> JetStreamContext:
         return runtime.js

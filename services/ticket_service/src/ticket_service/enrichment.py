@@ -25,12 +25,22 @@ from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.logging import bound_context, get_logger
 from helpdesk_runtime.messaging import HEADER_CORRELATION_ID, encode, new_correlation_id
 from ticket_service import events
+from ticket_service.audit import SYSTEM_AUTHOR, record_changed_fields, snapshot
 from ticket_service.models import Interaction, Ticket
 from ticket_service.tickets import record_change, utc_now
 
 log = get_logger(__name__)
 
 RETRY_BATCH_SIZE = 50
+
+# The ticket fields a resolve reply sets, audited when a retry fills them in.
+CUSTOMER_FIELDS = (
+    "contact_ids",
+    "primary_contact_id",
+    "customer_id",
+    "customer_name",
+    "customer_tier",
+)
 
 
 class ContactServiceUnavailableError(Exception):
@@ -179,8 +189,11 @@ async def _retry_one(
         display_name = await _sender_display_name(session, ticket_id)
         reply = await resolver.resolve(ticket.source_email or "", display_name, correlation_id)
 
+        before = snapshot(ticket, CUSTOMER_FIELDS)
+        now = utc_now()
         apply_contact(ticket, reply)
-        record_change(ticket, utc_now())
+        record_changed_fields(session, ticket, before, SYSTEM_AUTHOR, now)
+        record_change(ticket, now)
         await events.ticket_enriched(session, ticket, correlation_id)
 
     log.info(

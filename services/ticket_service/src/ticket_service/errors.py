@@ -47,3 +47,30 @@ class NoRecipientError(TicketError):
 
     def __init__(self, number: int) -> None:
         super().__init__(f"Ticket #{number} has no source email address to reply to.")
+
+
+class UnknownCategoryError(TicketError):
+    """Raised when a ticket or routing rule names a category that is not in the list."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"No category named {name!r}; create it with POST /categories or pick a listed one."
+        )
+
+
+class MergeNotAllowedError(TicketError):
+    """Raised when a ticket cannot be merged into the requested one."""
+
+
+class MergeTargetNotFoundError(TicketError):
+    """Raised when the ticket to merge into does not exist."""
+
+    def __init__(self, ticket_id: uuid.UUID) -> None:
+        super().__init__(f"No ticket with id {ticket_id} to merge into.")
+
+
+class RoutingRuleNotFoundError(TicketError):
+    """Raised when no routing rule has the requested id."""
+
+    def __init__(self, rule_id: uuid.UUID) -> None:
+        super().__init__(f"No routing rule with id {rule_id}.")

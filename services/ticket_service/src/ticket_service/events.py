@@ -1,5 +1,6 @@
 """Ticket events, written to the outbox in the transaction of the change they describe."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -7,11 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_contracts import subjects
 from helpdesk_contracts.enums import TicketPriority, TicketStatus
 from helpdesk_contracts.messages import (
+    AgentMentioned,
     InteractionAdded,
     OutboundEmailRequested,
     TicketCreated,
     TicketEnriched,
+    TicketFieldsChanged,
     TicketFirstResponded,
+    TicketMerged,
     TicketPriorityChanged,
     TicketStatusChanged,
 )
@@ -122,3 +126,53 @@ async def outbound_email_requested(
 ) -> None:
     """Ask email_gateway to send an agent reply."""
     await add_event(session, outbox, subjects.MAIL_OUTBOUND_REQUESTED, request, correlation_id)
+
+
+async def fields_changed(
+    session: AsyncSession, ticket: Ticket, fields: Sequence[str], actor: str, correlation_id: str
+) -> None:
+    """Announce changed assignment or classification fields with their current values."""
+    event = TicketFieldsChanged(
+        ticket_id=ticket.id,
+        version=ticket.version,
+        fields=tuple(fields),
+        assigned_to=tuple(ticket.assigned_to),
+        assigned_team=ticket.assigned_team,
+        tags=tuple(ticket.tags),
+        category=ticket.category,
+        changed_at=ticket.updated_at,
+        actor=actor,
+    )
+    await add_event(session, outbox, subjects.TICKET_FIELDS_CHANGED, event, correlation_id)
+
+
+async def ticket_merged(
+    session: AsyncSession, source: Ticket, target: Ticket, actor: str, correlation_id: str
+) -> None:
+    """Announce that `source` was merged into `target`."""
+    event = TicketMerged(
+        ticket_id=source.id,
+        into_ticket_id=target.id,
+        version=source.version,
+        into_version=target.version,
+        merged_at=source.updated_at,
+        actor=actor,
+    )
+    await add_event(session, outbox, subjects.TICKET_MERGED, event, correlation_id)
+
+
+async def agent_mentioned(
+    session: AsyncSession,
+    ticket: Ticket,
+    interaction: Interaction,
+    agent: str,
+    correlation_id: str,
+) -> None:
+    """Announce that an internal note mentioned `agent`."""
+    event = AgentMentioned(
+        ticket_id=ticket.id,
+        interaction_id=interaction.id,
+        agent=agent,
+        author=interaction.author,
+    )
+    await add_event(session, outbox, subjects.TICKET_AGENT_MENTIONED, event, correlation_id)

@@ -16,6 +16,7 @@ from helpdesk_contracts.enums import InteractionType, TicketPriority, TicketSour
 from helpdesk_contracts.messages import InboundEmailReceived
 from helpdesk_runtime.logging import get_logger
 from ticket_service import events
+from ticket_service.audit import note_status_change, record_changed_fields, snapshot
 from ticket_service.enrichment import ContactResolver, enrich_new_ticket
 from ticket_service.interactions import (
     address_json,
@@ -27,6 +28,7 @@ from ticket_service.lifecycle import set_status, status_after_customer_message
 from ticket_service.mail_subjects import ticket_subject
 from ticket_service.message_ids import Direction, add_to_index, is_indexed
 from ticket_service.models import Interaction, Ticket, ticket_number_seq
+from ticket_service.routing import ROUTED_FIELDS, ROUTING_ACTOR, route_new_ticket
 from ticket_service.threading import find_thread, lock_thread, thread_root
 from ticket_service.tickets import utc_now
 
@@ -105,10 +107,14 @@ async def _open_ticket(
         version=1,
     )
     await enrich_new_ticket(ticket, context.resolver, message.sender.name, context.correlation_id)
+    before_routing = snapshot(ticket, ROUTED_FIELDS)
+    recipients = [address.address for address in (*message.to, *message.cc)]
+    await route_new_ticket(session, ticket, recipients)
     # Flushed one by one: without declared relationships the session does not order the
     # inserts by their foreign keys.
     session.add(ticket)
     await session.flush()
+    record_changed_fields(session, ticket, before_routing, ROUTING_ACTOR, now)
     interaction = _inbound_interaction(ticket.id, message, now)
     session.add(interaction)
     await session.flush()
@@ -143,6 +149,7 @@ async def _append_to_ticket(
     if from_status is not None:
         actor = message.sender.address
         await events.status_changed(session, ticket, from_status, actor, context.correlation_id)
+        await note_status_change(session, ticket, from_status, actor, now, context.correlation_id)
 
 
 def _inbound_interaction(

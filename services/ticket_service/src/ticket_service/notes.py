@@ -9,6 +9,7 @@ from helpdesk_contracts.enums import InteractionType
 from helpdesk_runtime.logging import get_logger
 from ticket_service import events
 from ticket_service.interactions import append_interaction, new_interaction
+from ticket_service.mentions import announce_mentions
 from ticket_service.models import Interaction, Ticket
 from ticket_service.preconditions import IfMatch
 from ticket_service.tickets import lock_ticket, utc_now
@@ -54,6 +55,8 @@ async def add_note(session: AsyncSession, request: NoteRequest) -> tuple[Ticket,
     await append_interaction(session, ticket, interaction, now)
     await session.flush()
     await events.interaction_added(session, ticket, interaction, request.correlation_id)
+    if request.note_type is InteractionType.INTERNAL_NOTE:
+        await announce_mentions(session, ticket, interaction, request.correlation_id)
 
     log.info(
         "note added",

@@ -18,6 +18,11 @@ class TicketSettings(BaseSettings, frozen=True, kw_only=True):
         "the sender of a new ticket before creating it without a contact.",
         "enrichment_retry_seconds": "Seconds between passes that retry resolving the "
         "sender of tickets created without a contact.",
+        "auto_close_days": "Days a ticket stays Resolved before it is Closed automatically.",
+        "auto_close_interval_seconds": "Seconds between passes that close expired Resolved "
+        "tickets.",
+        "customer_context_timeout_seconds": "Seconds to wait for customer_service's account "
+        "context in the ticket view before showing it as null.",
     }
 
     http_port: int = 8000
@@ -26,3 +31,6 @@ class TicketSettings(BaseSettings, frozen=True, kw_only=True):
     support_name: str = "Helpdesk Support"
     resolve_contact_timeout_seconds: float = 2.0
     enrichment_retry_seconds: float = 10.0
+    auto_close_days: float = 7.0
+    auto_close_interval_seconds: float = 60.0
+    customer_context_timeout_seconds: float = 0.5

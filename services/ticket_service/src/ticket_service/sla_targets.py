@@ -8,16 +8,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts.messages import SlaTargetsSet
 from helpdesk_runtime.logging import get_logger
+from ticket_service.audit import record_changed_fields, snapshot
 from ticket_service.tickets import lock_ticket, record_change, utc_now
 
 log = get_logger(__name__)
+
+# The actor of due-date changes in the audit history.
+SLA_ACTOR = "sla_service"
 
 
 async def apply_sla_targets(session: AsyncSession, event: SlaTargetsSet) -> bool:
     """Set the ticket's due times from `event`; return False when the event is stale.
 
-    Raises `TicketNotFoundError` for an unknown ticket, so the consumer retries the
-    event and finally dead-letters it instead of dropping it.
+    Raises `TicketNotFoundError` for an unknown ticket; the consumer dead-letters the event.
     """
     ticket = await lock_ticket(session, event.ticket_id)
 
@@ -30,10 +33,13 @@ async def apply_sla_targets(session: AsyncSession, event: SlaTargetsSet) -> bool
         )
         return False
 
+    before = snapshot(ticket, ("due_date", "first_response_due"))
+    now = utc_now()
     ticket.due_date = event.resolution_due
     ticket.first_response_due = event.first_response_due
     ticket.sla_ticket_version = event.ticket_version
-    record_change(ticket, utc_now())
+    record_changed_fields(session, ticket, before, SLA_ACTOR, now)
+    record_change(ticket, now)
 
     log.info(
         "sla targets applied",

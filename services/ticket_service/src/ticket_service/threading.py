@@ -24,6 +24,9 @@ What happens on a match depends on the ticket's status:
   never changes a status and never opens a follow-up: it is appended to the matched ticket,
   even a Closed one.
 
+A ticket merged into another stands for the ticket it was merged into (followed through
+repeated merges), before the status rules above apply.
+
 No match opens a new ticket whose `email_thread_id` is the thread root (see `thread_root`).
 
 NOTE: Outlook's Thread-Index header is not used yet, so a reply that carries only a
@@ -109,6 +112,7 @@ async def find_thread(
     if ticket is None:
         return ThreadMatch(ticket=None, follow_up_of=None, matched_by="none")
 
+    ticket = await _follow_merges(session, ticket)
     # Locked before its status is read, so an agent closing it meanwhile is seen here.
     ticket = await lock_ticket(session, ticket.id)
     if ticket.status is not TicketStatus.CLOSED or message.auto_submitted:
@@ -178,6 +182,19 @@ async def sender_belongs_to(session: AsyncSession, ticket: Ticket, sender: str) 
         .limit(1)
     )
     return found is not None
+
+
+async def _follow_merges(session: AsyncSession, ticket: Ticket) -> Ticket:
+    # A merged ticket's messages live on the ticket it was merged into, which may
+    # itself have been merged later.
+    for _ in range(_MAX_FOLLOW_UPS):
+        if ticket.merged_into is None:
+            return ticket
+        target = await session.get(Ticket, ticket.merged_into)
+        if target is None:
+            return ticket
+        ticket = target
+    return ticket
 
 
 async def _route_past_closed(session: AsyncSession, closed: Ticket, matched_by: str) -> ThreadMatch:

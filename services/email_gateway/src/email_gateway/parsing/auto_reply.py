@@ -49,6 +49,12 @@ def _auto_reply_reason(headers: HeaderBlock) -> str | None:
     precedence = _first_token(headers.get("Precedence"))
     if precedence in _AUTOMATIC_PRECEDENCE:
         return f"Precedence: {precedence}"
+
+    # A mailing list distributes mail to many readers (RFC 2919), so answering the list
+    # automatically would reach all of them.
+    list_id = headers.get("List-Id")
+    if list_id is not None and list_id.strip():
+        return f"List-Id: {list_id.strip()}"
     return None
 
 

@@ -192,6 +192,8 @@ def _visit_leaf(
         _add_body(part, content_type, content, out, walk)
         return
 
+    # TODO: Outlook's winmail.dat (application/ms-tnef) is stored unopened. The pure-Python
+    # tnefparse had its last release in 2021 (1.4.0), so it was not added as a dependency.
     content_id = content_id_of(part)
     inline = disposition == "inline" or (
         content_id is not None and (as_resource or disposition is None)

@@ -26,7 +26,9 @@ class ParsedEmail(msgspec.Struct, frozen=True, kw_only=True):
 
     Message ids carry no angle brackets. `sent_at` is an aware UTC datetime, or None when
     the Date header is missing or unusable. `warnings` lists every defect the parser
-    recovered from, in the order it met them.
+    recovered from, in the order it met them. `new_text` is `text_body` without quoted
+    history and signature (see `reply_text`). `signed` and `encrypted` state only what
+    the message claims (see `crypto_state`).
     """
 
     message_id: str
@@ -48,6 +50,9 @@ class ParsedEmail(msgspec.Struct, frozen=True, kw_only=True):
     list_id: str | None
     thread_index: str | None
     warnings: tuple[str, ...]
+    new_text: str = ""
+    signed: bool = False
+    encrypted: bool = False
 
 
 # The public API fixes this name, so it keeps no "Error" suffix.

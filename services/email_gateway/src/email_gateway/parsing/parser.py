@@ -10,7 +10,10 @@ ticket:
   Subject, Received, Content-Type and the like) before the first body line;
 - a message without a usable sender address in From, then Sender, then Return-Path,
   because a ticket needs a customer to reply to. A usable address has a local part, "@"
-  and a domain.
+  and a domain. A delivery status notification (see `delivery_status`) is the exception.
+  MTAs often sign it "MAILER-DAEMON" with no domain, and it never opens a ticket. It
+  gets the placeholder sender `mailer-daemon@invalid` (RFC 2606 reserves `.invalid`)
+  and a warning, so the gateway can still match it to the message that bounced.
 
 Everything else parses, with each recovered defect listed in `ParsedEmail.warnings`.
 Any other exception raised while parsing is a bug in this package or in the standard
@@ -37,7 +40,10 @@ from email_gateway.parsing.bodies import (
     content_type_of,
     first_body_codec,
 )
+from email_gateway.parsing.calendar_invites import describe_invitations
+from email_gateway.parsing.crypto_state import crypto_state
 from email_gateway.parsing.dates import parse_date
+from email_gateway.parsing.delivery_status import is_delivery_report
 from email_gateway.parsing.encoded_words import decode_encoded_words
 from email_gateway.parsing.headers import HeaderBlock
 from email_gateway.parsing.html_sanitize import sanitize_html
@@ -50,11 +56,13 @@ from email_gateway.parsing.raw_repairs import (
     remove_space_before_colon,
     repair_unindented_continuations,
 )
+from email_gateway.parsing.reply_text import new_reply_text
 from helpdesk_contracts.messages import EmailAddress
 
 _SENDER_FIELDS = ("From", "Sender", "Return-Path")
 _CAMEL_CASE_WORD = re.compile(r"(?<!^)(?=[A-Z])")
 _LIST_ID = re.compile(r"<([^<>]+)>")
+_REPORT_SENDER = "mailer-daemon@invalid"
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -81,7 +89,7 @@ def _parse(raw: bytes) -> ParsedEmail:
 
     body_codec = first_body_codec(message)
     headers = HeaderBlock(message, body_codec, warnings)
-    sender = _find_sender(headers, warnings)
+    sender = _find_sender(headers, warnings, is_delivery_report(message))
 
     message_id, message_id_generated = _message_id(headers, raw, warnings)
     original_date = headers.get("Date")
@@ -89,9 +97,15 @@ def _parse(raw: bytes) -> ParsedEmail:
 
     bodies = collect_bodies(message, body_codec, warnings)
     text_body, html_body = _bodies_as_text(bodies)
+    new_text = new_reply_text(text_body)
+    invitations = describe_invitations(tuple(bodies.attachments))
+    if invitations:
+        text_body = f"{text_body}\n\n{invitations}".strip()
+        new_text = f"{new_text}\n\n{invitations}".strip()
     warnings.extend(_parser_defects(message))
 
     content_type = content_type_of(message)
+    crypto = crypto_state(message, text_body)
     auto_reason = detect_auto_submitted(headers, content_type, _report_type(message), sender)
 
     return ParsedEmail(
@@ -114,10 +128,13 @@ def _parse(raw: bytes) -> ParsedEmail:
         list_id=_list_id(headers),
         thread_index=_stripped_or_none(headers.get("Thread-Index")),
         warnings=tuple(dict.fromkeys(warnings)),
+        new_text=new_text,
+        signed=crypto.signed,
+        encrypted=crypto.encrypted,
     )
 
 
-def _find_sender(headers: HeaderBlock, warnings: list[str]) -> EmailAddress:
+def _find_sender(headers: HeaderBlock, warnings: list[str], delivery_report: bool) -> EmailAddress:
     """Return the first usable address of From, Sender or Return-Path (RFC 5322 3.6.2)."""
     for name in _SENDER_FIELDS:
         value = headers.get(name)
@@ -130,6 +147,9 @@ def _find_sender(headers: HeaderBlock, warnings: list[str]) -> EmailAddress:
                 warnings.append(f"no usable From address; the sender was taken from {name}")
             return addresses[0]
 
+    if delivery_report:
+        warnings.append(f"no usable sender in a delivery report; using {_REPORT_SENDER}")
+        return EmailAddress(_REPORT_SENDER, "Mail Delivery System")
     raise UnparseableEmail("no sender address in From, Sender or Return-Path")
 
 

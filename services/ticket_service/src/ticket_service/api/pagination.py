@@ -1,28 +1,36 @@
-"""Opaque cursors for keyset pagination of the ticket list."""
+"""Opaque cursors for keyset pagination of the ticket list.
+
+A cursor contains the sort it was made for, the last ticket's sort key and its id, as
+base64url JSON. A cursor used with another sort is rejected, since its key would
+mean something else there.
+"""
 
 import base64
 import binascii
+import json
 import uuid
 from datetime import datetime
 
 from helpdesk_runtime.problems import ProblemError
-from ticket_service.listing import Position
+from ticket_service.listing import Position, Sort, SortField, sort_key
 from ticket_service.models import Ticket
 
 
-def encode_cursor(ticket: Ticket) -> str:
+def encode_cursor(ticket: Ticket, sort: Sort) -> str:
     """Return the cursor that continues the list after `ticket`."""
-    raw = f"{ticket.created_at.isoformat()}|{ticket.id}"
+    key = sort_key(ticket, sort.field)
+    value = key.isoformat() if isinstance(key, datetime) else key
+    raw = json.dumps([sort.field.value, sort.order.value, value, str(ticket.id)])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> Position:
+def decode_cursor(cursor: str, sort: Sort) -> Position:
     """Return the position in `cursor`, or raise a 400 problem naming `$.cursor`."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, ticket_id = base64.urlsafe_b64decode(padded).decode().split("|")
-        position = Position(datetime.fromisoformat(created_at), uuid.UUID(ticket_id))
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        field, order, value, ticket_id = json.loads(base64.urlsafe_b64decode(padded))
+        position = Position(_key(SortField(field), value), uuid.UUID(ticket_id))
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise ProblemError(
             400,
             "Invalid cursor",
@@ -30,6 +38,25 @@ def decode_cursor(cursor: str) -> Position:
             field="$.cursor",
         ) from exc
 
-    if position.created_at.tzinfo is None:
-        raise ProblemError(400, "Invalid cursor", "The cursor has no time zone.", field="$.cursor")
+    if (field, order) != (sort.field.value, sort.order.value):
+        raise ProblemError(
+            400,
+            "Invalid cursor",
+            f"The cursor continues a list sorted by {field} {order}, not by "
+            f"{sort.field.value} {sort.order.value}; start again without a cursor.",
+            field="$.cursor",
+        )
     return position
+
+
+def _key(field: SortField, value: object) -> object:
+    if field in (SortField.PRIORITY, SortField.NUMBER):
+        if not isinstance(value, int):
+            raise TypeError(f"a {field.value} cursor needs an integer key")
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"a {field.value} cursor needs a time key")
+    key = datetime.fromisoformat(value)
+    if key.tzinfo is None:
+        raise ValueError("the cursor time has no time zone")
+    return key

@@ -8,10 +8,14 @@ from helpdesk_runtime.logging import get_logger
 from helpdesk_runtime.problems import problem_response
 from ticket_service.errors import (
     InvalidTransitionError,
+    MergeNotAllowedError,
+    MergeTargetNotFoundError,
     NoRecipientError,
+    RoutingRuleNotFoundError,
     TicketClosedError,
     TicketError,
     TicketNotFoundError,
+    UnknownCategoryError,
     VersionMismatchError,
 )
 from ticket_service.preconditions import etag
@@ -25,7 +29,17 @@ PROBLEMS: dict[type[TicketError], tuple[int, str, str | None]] = {
     TicketClosedError: (409, "Ticket closed", None),
     InvalidTransitionError: (409, "Status change not allowed", "$.status"),
     NoRecipientError: (409, "No recipient", None),
+    UnknownCategoryError: (400, "Unknown category", "$.category"),
+    MergeNotAllowedError: (409, "Merge not allowed", "$.into"),
+    MergeTargetNotFoundError: (404, "Ticket not found", "$.into"),
+    RoutingRuleNotFoundError: (404, "Routing rule not found", None),
 }
+
+
+def problem_status(exc: TicketError) -> int:
+    """Return the HTTP status of a domain error."""
+    problem = PROBLEMS.get(type(exc))
+    return problem[0] if problem is not None else 500
 
 
 def handle_ticket_error(request: Request[Any, Any, Any], exc: TicketError) -> Response[Any]:

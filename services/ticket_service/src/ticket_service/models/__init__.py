@@ -1,5 +1,6 @@
 """Tables of ticket_service, all in the `tickets` schema."""
 
+from ticket_service.models.audit_entry import AuditEntry
 from ticket_service.models.base import (
     SCHEMA,
     Base,
@@ -8,15 +9,20 @@ from ticket_service.models.base import (
     processed_messages,
     ticket_number_seq,
 )
+from ticket_service.models.category import Category
 from ticket_service.models.interaction import Interaction
 from ticket_service.models.message_index import IndexedMessageId
+from ticket_service.models.routing_rule import RoutingRule
 from ticket_service.models.ticket import Ticket
 
 __all__ = [
     "SCHEMA",
+    "AuditEntry",
     "Base",
+    "Category",
     "IndexedMessageId",
     "Interaction",
+    "RoutingRule",
     "Ticket",
     "metadata",
     "outbox",

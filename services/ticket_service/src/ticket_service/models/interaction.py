@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, Text, Uuid
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, Text, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,7 +21,14 @@ class Interaction(Base):
     """
 
     __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_ticket_id_created_at", "ticket_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_interactions_ticket_id_created_at", "ticket_id", "created_at"),
+        Index(
+            "ix_interactions_text_search",
+            text("to_tsvector('english', text_body)"),
+            postgresql_using="gin",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(f"{SCHEMA}.tickets.id"))

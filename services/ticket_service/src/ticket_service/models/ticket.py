@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     DateTime,
     Enum,
@@ -16,6 +15,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk_contracts.enums import TicketPriority, TicketSource, TicketStatus
@@ -56,6 +56,19 @@ class Ticket(Base):
             postgresql_where=text("enrichment_pending"),
         ),
         Index("ix_tickets_follow_up_of", "follow_up_of"),
+        Index("ix_tickets_updated_at_id", "updated_at", "id"),
+        Index("ix_tickets_assigned_to", "assigned_to", postgresql_using="gin"),
+        Index("ix_tickets_tags", "tags", postgresql_using="gin"),
+        Index(
+            "ix_tickets_resolved_for_auto_close",
+            "resolved_at",
+            postgresql_where=text("status = 'Resolved'"),
+        ),
+        Index(
+            "ix_tickets_subject_search",
+            text("to_tsvector('english', subject)"),
+            postgresql_using="gin",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -72,6 +85,7 @@ class Ticket(Base):
     source_email: Mapped[str | None] = mapped_column(Text)
     email_thread_id: Mapped[str | None] = mapped_column(Text)
     follow_up_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.tickets.id"))
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.tickets.id"))
 
     customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     customer_name: Mapped[str | None] = mapped_column(String(300))

@@ -1,0 +1,111 @@
+"""Endpoints that change one field of a ticket: assignees, tags, or a merge."""
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, delete, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from helpdesk_runtime.database import Sessions, unit_of_work
+from helpdesk_runtime.logging import bound_context
+from ticket_service.api.schemas import AssigneeAdd, MergeCreate, TagsReplace, TicketDetail
+from ticket_service.api.tickets import (
+    AnyRequest,
+    IfMatchHeader,
+    correlation_id_of,
+    detail_response,
+    if_match_of,
+)
+from ticket_service.merging import MergeRequest, merge_ticket
+from ticket_service.ticket_updates import FieldChanges, TicketChanges, update_ticket
+
+
+class TicketFieldsController(Controller):
+    path = "/tickets"
+    tags = ["tickets"]
+
+    @post("/{ticket_id:uuid}/assignees", status_code=200)
+    async def add_assignee(
+        self,
+        request: AnyRequest,
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[AssigneeAdd],
+        sessions: Sessions,
+        if_match: IfMatchHeader = None,
+    ) -> Response[TicketDetail]:
+        """Assign one more agent; agents already assigned stay assigned."""
+        fields = FieldChanges(add_assignees=[data.agent])
+        return await _change(request, ticket_id, fields, data.actor, sessions, if_match)
+
+    @delete("/{ticket_id:uuid}/assignees/{agent:str}", status_code=200)
+    async def remove_assignee(
+        self,
+        request: AnyRequest,
+        ticket_id: FromPath[uuid.UUID],
+        agent: FromPath[str],
+        sessions: Sessions,
+        actor: Annotated[str, QueryParameter(min_length=1, max_length=400)] = "agent",
+        if_match: IfMatchHeader = None,
+    ) -> Response[TicketDetail]:
+        """Unassign one agent; the other assignees stay. Unassigning a non-assignee is a no-op."""
+        fields = FieldChanges(remove_assignees=[agent])
+        return await _change(request, ticket_id, fields, actor, sessions, if_match)
+
+    @put("/{ticket_id:uuid}/tags")
+    async def replace_tags(
+        self,
+        request: AnyRequest,
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[TagsReplace],
+        sessions: Sessions,
+        if_match: IfMatchHeader = None,
+    ) -> Response[TicketDetail]:
+        """Replace the tags; they are trimmed, lower-cased and deduplicated."""
+        fields = FieldChanges(tags=data.tags)
+        return await _change(request, ticket_id, fields, data.actor, sessions, if_match)
+
+    @post("/{ticket_id:uuid}/merge", status_code=200)
+    async def merge(
+        self,
+        request: AnyRequest,
+        ticket_id: FromPath[uuid.UUID],
+        data: JSONBody[MergeCreate],
+        sessions: Sessions,
+        if_match: IfMatchHeader = None,
+    ) -> Response[TicketDetail]:
+        """Merge this ticket into `into`; returns this ticket, now Closed with `merged_into`.
+
+        If-Match applies to this ticket. Its interactions and Message-IDs move to `into`.
+        """
+        merge = MergeRequest(
+            ticket_id=ticket_id,
+            into_id=data.into,
+            actor=data.actor,
+            if_match=if_match_of(if_match),
+            correlation_id=correlation_id_of(request),
+        )
+        with bound_context(correlation_id=merge.correlation_id, ticket_id=ticket_id):
+            async with unit_of_work(sessions) as session:
+                source, _ = await merge_ticket(session, merge)
+                return await detail_response(session, source)
+
+
+async def _change(
+    request: AnyRequest,
+    ticket_id: uuid.UUID,
+    fields: FieldChanges,
+    actor: str,
+    sessions: Sessions,
+    if_match: str | None,
+) -> Response[TicketDetail]:
+    changes = TicketChanges(
+        ticket_id=ticket_id,
+        fields=fields,
+        actor=actor,
+        if_match=if_match_of(if_match),
+        correlation_id=correlation_id_of(request),
+    )
+    with bound_context(correlation_id=changes.correlation_id, ticket_id=ticket_id):
+        async with unit_of_work(sessions) as session:
+            ticket = await update_ticket(session, changes)
+            return await detail_response(session, ticket)
