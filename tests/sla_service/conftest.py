@@ -9,12 +9,15 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import SlaTargetsSet
+from helpdesk_runtime.database import create_engine
 from helpdesk_runtime.settings import load_settings
 from sla_service.app import create_app
 from sla_service.settings import SlaSettings
+from tests.sla_service.sla_events import SlaEventLog
 from tests.support.servers import serving
 
 
@@ -66,3 +69,25 @@ async def targets_set_log(jetstream: JetStreamContext) -> AsyncIterator[TargetsS
         yield log
     finally:
         await subscription.unsubscribe()
+
+
+@pytest.fixture(scope="package")
+async def sla_event_log(jetstream: JetStreamContext) -> AsyncIterator[SlaEventLog]:
+    log = SlaEventLog()
+    subscription = await jetstream.subscribe(
+        "sla.events.>", cb=log.on_message, ordered_consumer=True
+    )
+    try:
+        yield log
+    finally:
+        await subscription.unsubscribe()
+
+
+@pytest.fixture(scope="package")
+async def sla_engine(sla_api: str, database_url: str) -> AsyncIterator[AsyncEngine]:
+    # Depends on sla_api so the service has migrated the schema first.
+    engine = create_engine(database_url, pool_size=4)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()

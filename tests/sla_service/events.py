@@ -124,3 +124,9 @@ def unique_tier(label: str) -> str:
 
 def parse_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text is not None else None
+
+
+def is_fallback(policy: dict[str, Any]) -> bool:
+    """Return whether an API policy is a priority's fallback row: no tier and no narrowing."""
+    narrowing = ("tier", "team", "category", "source")
+    return all(policy.get(name) is None for name in narrowing)

@@ -13,6 +13,7 @@ from sla_service.consumers import CREATED_CONSUMER
 from tests.sla_service.conftest import TargetsSetLog
 from tests.sla_service.events import (
     consumer_drained,
+    is_fallback,
     parse_time,
     publish,
     publish_created,
@@ -92,7 +93,7 @@ async def test_unknown_tier_falls_back_to_null_tier(
 ) -> None:
     async with httpx.AsyncClient(base_url=sla_api) as client:
         policies = (await client.get("/policies")).json()
-    fallback = next(p for p in policies if p["tier"] is None and p["priority"] == "High")
+    fallback = next(p for p in policies if is_fallback(p) and p["priority"] == "High")
 
     for tier in (unique_tier("Unheard-of"), None):
         created = ticket_created(ten_days_ago(), tier, TicketPriority.HIGH)

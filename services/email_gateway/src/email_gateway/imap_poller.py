@@ -107,8 +107,7 @@ class ImapPoller:
         try:
             return await self._import_pending(client)
         finally:
-            with contextlib.suppress(Exception):
-                await client.logout()
+            await _close(client)
 
     async def _session(self) -> None:
         client = await self._connect()
@@ -117,8 +116,7 @@ class ImapPoller:
                 await self._import_pending(client)
                 await self._wait_for_mail(client)
         finally:
-            with contextlib.suppress(Exception):
-                await client.logout()
+            await _close(client)
 
     async def _connect(self) -> IMAP4:
         account = self._account
@@ -181,3 +179,12 @@ class ImapPoller:
             await client.wait_server_push(timeout=self._account.poll_seconds)
         client.idle_done()
         await asyncio.wait_for(idle, timeout=10)
+
+
+async def _close(client: IMAP4) -> None:
+    # A session stopped during IDLE must end it before LOGOUT, and a server that does not
+    # answer must not hold up shutdown for aioimaplib's 10 s command timeout.
+    with contextlib.suppress(Exception):
+        if client.has_pending_idle():
+            client.idle_done()
+        await asyncio.wait_for(client.logout(), timeout=2)

@@ -36,8 +36,13 @@ PRIORITY_CONSUMER = "sla_service-priority"
 ENRICHED_CONSUMER = "sla_service-enriched"
 
 
-def register_ticket_consumers(runtime: ServiceRuntime) -> None:
-    """Subscribe the SLA handlers to the ticket events on `runtime.broker`."""
+def register_ticket_consumers(
+    runtime: ServiceRuntime, warning_fractions: tuple[float, ...] = ()
+) -> None:
+    """Subscribe the SLA handlers to the ticket events on `runtime.broker`.
+
+    `warning_fractions` are the fractions of each target at which timers send SlaWarning.
+    """
 
     async def handle_created(event: TicketCreated, delivery: Delivery) -> None:
         with bound_context(ticket_id=event.ticket_id, event_id=event.id):
@@ -45,7 +50,7 @@ def register_ticket_consumers(runtime: ServiceRuntime) -> None:
                 if not await claim_message(session, processed_messages, CREATED_CONSUMER, event.id):
                     log.info("ticket created event already handled")
                     return
-                await set_targets(session, event, delivery.correlation_id)
+                await set_targets(session, event, delivery.correlation_id, warning_fractions)
 
     async def handle_first_response(event: TicketFirstResponded, _delivery: Delivery) -> None:
         with bound_context(ticket_id=event.ticket_id, event_id=event.id):
@@ -58,13 +63,15 @@ def register_ticket_consumers(runtime: ServiceRuntime) -> None:
                     return
                 await record_first_response(session, event)
 
-    async def handle_status_change(event: TicketStatusChanged, _delivery: Delivery) -> None:
+    async def handle_status_change(event: TicketStatusChanged, delivery: Delivery) -> None:
         with bound_context(ticket_id=event.ticket_id, event_id=event.id):
             async with unit_of_work(runtime.sessions) as session:
                 if not await claim_message(session, processed_messages, STATUS_CONSUMER, event.id):
                     log.info("status change event already handled")
                     return
-                await record_status_change(session, event)
+                await record_status_change(
+                    session, event, warning_fractions, delivery.correlation_id
+                )
 
     async def handle_priority_change(event: TicketPriorityChanged, delivery: Delivery) -> None:
         with bound_context(ticket_id=event.ticket_id, event_id=event.id):
@@ -75,7 +82,12 @@ def register_ticket_consumers(runtime: ServiceRuntime) -> None:
                     return
                 changed = PolicyInputs(priority=event.to_priority)
                 await recompute_targets(
-                    session, event.ticket_id, changed, event.version, delivery.correlation_id
+                    session,
+                    event.ticket_id,
+                    changed,
+                    event.version,
+                    delivery.correlation_id,
+                    warning_fractions,
                 )
 
     async def handle_enriched(event: TicketEnriched, delivery: Delivery) -> None:
@@ -89,7 +101,12 @@ def register_ticket_consumers(runtime: ServiceRuntime) -> None:
                     return
                 changed = PolicyInputs(tier=event.customer_tier)
                 await recompute_targets(
-                    session, event.ticket_id, changed, event.version, delivery.correlation_id
+                    session,
+                    event.ticket_id,
+                    changed,
+                    event.version,
+                    delivery.correlation_id,
+                    warning_fractions,
                 )
 
     def jetstream() -> JetStreamContext:

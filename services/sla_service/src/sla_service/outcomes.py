@@ -5,8 +5,9 @@ The earliest first response counts. A ticket is resolved when it enters Resolved
 Closed, and reopening it (any other status) clears the resolution until it is
 resolved again, still measured against the original due time.
 
-NOTE: Pending and Waiting on Customer do not pause the clock yet, so time spent
-waiting on the customer counts against the resolution target.
+Pending and Waiting on Customer pause the resolution clock (see `pauses`), and a closed
+pause moves the resolution due time, announced with a new `SlaTargetsSet`. Each change
+re-syncs the ticket's breach and warning timers (see `timers`).
 """
 
 import uuid
@@ -17,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_contracts.enums import TicketStatus
 from helpdesk_contracts.messages import TicketFirstResponded, TicketStatusChanged
 from helpdesk_runtime.logging import get_logger
-from sla_service.models import SlaTarget
+from sla_service.business_calendar import BusinessCalendar, business_minutes_between
+from sla_service.calendars import load_calendar
+from sla_service.models import SlaPolicy, SlaTarget
+from sla_service.pauses import PAUSE_STATUSES, end_pause, start_pause
+from sla_service.targets import announce_targets, compute_due_times
+from sla_service.timers import TargetKind, cancel_timers, sync_timers
 from sla_service.times import as_utc, isoformat_or_none
 
 log = get_logger(__name__)
@@ -41,6 +47,27 @@ def met_target(done_at: datetime, due: datetime | None) -> bool | None:
     if due is None:
         return None
     return done_at <= due
+
+
+def measure_outcomes(target: SlaTarget, calendar: BusinessCalendar) -> None:
+    """Store the business minutes to the first response and to the resolution, if any.
+
+    Resolution minutes exclude the closed pauses, as the resolution target does.
+    """
+    target.first_response_business_minutes = (
+        business_minutes_between(target.started_at, target.first_response_at, calendar)
+        if target.first_response_at is not None
+        else None
+    )
+    target.resolution_business_minutes = (
+        max(
+            0,
+            business_minutes_between(target.started_at, target.resolved_at, calendar)
+            - target.paused_minutes,
+        )
+        if target.resolved_at is not None
+        else None
+    )
 
 
 async def _lock_targets(session: AsyncSession, ticket_id: uuid.UUID) -> SlaTarget:
@@ -72,6 +99,9 @@ async def record_first_response(session: AsyncSession, event: TicketFirstRespond
 
     target.first_response_at = responded_at
     target.first_response_met = met_target(responded_at, target.first_response_due)
+    policy = await session.get(SlaPolicy, target.policy_id) if target.policy_id else None
+    measure_outcomes(target, await load_calendar(session, policy))
+    await cancel_timers(session, target.ticket_id, TargetKind.FIRST_RESPONSE)
     log.info(
         "first response recorded",
         responded_at=isoformat_or_none(responded_at),
@@ -80,8 +110,13 @@ async def record_first_response(session: AsyncSession, event: TicketFirstRespond
     )
 
 
-async def record_status_change(session: AsyncSession, event: TicketStatusChanged) -> None:
-    """Record or clear the resolution for a status change. The caller commits.
+async def record_status_change(
+    session: AsyncSession,
+    event: TicketStatusChanged,
+    warning_fractions: tuple[float, ...] = (),
+    correlation_id: str | None = None,
+) -> None:
+    """Record the resolution, pauses and timers for a status change. The caller commits.
 
     An event older than the ticket version already applied is ignored.
     """
@@ -96,10 +131,27 @@ async def record_status_change(session: AsyncSession, event: TicketStatusChanged
         return
 
     target.ticket_version = event.version
+    changed_at = as_utc(event.changed_at)
+    policy = await session.get(SlaPolicy, target.policy_id) if target.policy_id else None
+    calendar = await load_calendar(session, policy)
+
+    if event.to_status in PAUSE_STATUSES:
+        await start_pause(session, target.ticket_id, changed_at)
+    else:
+        paused_minutes = await end_pause(session, target.ticket_id, changed_at, calendar)
+        if paused_minutes:
+            target.paused_minutes += paused_minutes
+            due = compute_due_times(target.started_at, policy, calendar, target.paused_minutes)
+            target.resolution_due = due.resolution_due
+            await announce_targets(session, target, policy, correlation_id)
+
     if event.to_status in RESOLUTION_STATUSES:
-        _record_resolution(target, as_utc(event.changed_at))
+        _record_resolution(target, changed_at)
     elif target.resolved_at is not None:
         _clear_resolution(target, event.to_status)
+    measure_outcomes(target, calendar)
+    await session.flush()
+    await sync_timers(session, target, policy, calendar, warning_fractions)
 
 
 def _record_resolution(target: SlaTarget, resolved_at: datetime) -> None:

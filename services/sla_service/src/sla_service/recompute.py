@@ -10,16 +10,14 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpdesk_contracts import subjects
 from helpdesk_contracts.enums import TicketPriority
-from helpdesk_contracts.messages import SlaTargetsSet
 from helpdesk_runtime.logging import get_logger
-from helpdesk_runtime.outbox import add_event
-from sla_service.models import SlaTarget, outbox
-from sla_service.outcomes import TargetsNotFoundError, met_target
-from sla_service.policies import find_policy, policy_name
-from sla_service.targets import compute_due_times
-from sla_service.times import isoformat_or_none
+from sla_service.calendars import load_calendar
+from sla_service.models import SlaTarget
+from sla_service.outcomes import TargetsNotFoundError, measure_outcomes, met_target
+from sla_service.policies import PolicyMatch, find_policy
+from sla_service.targets import announce_targets, compute_due_times
+from sla_service.timers import sync_timers
 
 log = get_logger(__name__)
 
@@ -38,6 +36,7 @@ async def recompute_targets(
     changed: PolicyInputs,
     ticket_version: int,
     correlation_id: str | None,
+    warning_fractions: tuple[float, ...] = (),
 ) -> SlaTarget | None:
     """Apply the changed tier or priority and publish the new targets; the caller commits.
 
@@ -54,8 +53,12 @@ async def recompute_targets(
         target.tier = changed.tier
     if changed.priority is not None:
         target.priority = changed.priority.value
-    policy = await find_policy(session, target.tier, TicketPriority(target.priority))
-    due = compute_due_times(target.started_at, policy)
+    match = PolicyMatch(
+        tier=target.tier, team=target.team, category=target.category, source=target.source
+    )
+    policy = await find_policy(session, match, TicketPriority(target.priority))
+    calendar = await load_calendar(session, policy)
+    due = compute_due_times(target.started_at, policy, calendar, target.paused_minutes)
 
     target.policy_id = policy.id if policy is not None else None
     target.first_response_due = due.first_response_due
@@ -66,18 +69,7 @@ async def recompute_targets(
     if target.resolved_at is not None:
         target.resolution_met = met_target(target.resolved_at, due.resolution_due)
 
-    targets_set = SlaTargetsSet(
-        ticket_id=ticket_id,
-        ticket_version=ticket_version,
-        policy_name=policy_name(policy),
-        first_response_due=due.first_response_due,
-        resolution_due=due.resolution_due,
-    )
-    await add_event(session, outbox, subjects.SLA_TARGETS_SET, targets_set, correlation_id)
-    log.info(
-        "sla targets recomputed",
-        policy=targets_set.policy_name,
-        first_response_due=isoformat_or_none(due.first_response_due),
-        resolution_due=isoformat_or_none(due.resolution_due),
-    )
+    measure_outcomes(target, calendar)
+    await announce_targets(session, target, policy, correlation_id)
+    await sync_timers(session, target, policy, calendar, warning_fractions)
     return target

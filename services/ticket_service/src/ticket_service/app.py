@@ -27,6 +27,7 @@ from ticket_service.mail_bounces import register_mail_bounces
 from ticket_service.models import SCHEMA, outbox
 from ticket_service.replies import OutboundIdentity
 from ticket_service.settings import TicketSettings
+from ticket_service.sla_breaches import register_sla_breaches
 
 SERVICE_NAME = "ticket_service"
 
@@ -40,6 +41,7 @@ def build_runtime(settings: TicketSettings) -> ServiceRuntime:
     register_consumers(runtime, settings, resolver)
     register_customer_updates(runtime)
     register_mail_bounces(runtime)
+    register_sla_breaches(runtime)
 
     async def retry_enrichment() -> None:
         await run_enrichment_retries(runtime.sessions, resolver, settings.enrichment_retry_seconds)
