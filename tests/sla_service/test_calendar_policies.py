@@ -132,3 +132,27 @@ async def test_most_specific_policy_wins(sla_api: str, jetstream: JetStreamConte
     # Two fields match in both team policies; the one that sets the tier wins the tie.
     assert await minutes(tier, team, TicketSource.PORTAL) == 30
     assert await minutes(unique_tier("Unknown"), team, TicketSource.PORTAL) == 10
+
+
+async def test_category_policy_matches_created_ticket(
+    sla_api: str, jetstream: JetStreamContext
+) -> None:
+    tier = unique_tier("Category")
+    category = f"billing-{uuid.uuid4().hex[:8]}"
+    await put_matching_policy(sla_api, 90, tier=tier)
+    await put_matching_policy(sla_api, 15, tier=tier, category=category)
+
+    async def minutes(ticket_category: str | None) -> float:
+        created = msgspec.structs.replace(
+            ticket_created(datetime(2026, 11, 2, 9, tzinfo=UTC), tier, TicketPriority.HIGH),
+            category=ticket_category,
+        )
+        await publish_created(jetstream, created)
+        sla = await sla_once(sla_api, created.ticket_id)
+        due = parse_time(sla["first_response"]["due"])
+        assert due is not None
+        return (due - created.created_at).total_seconds() / 60
+
+    assert await minutes(category) == 15
+    assert await minutes("another-category") == 90
+    assert await minutes(None) == 90

@@ -158,6 +158,7 @@ class TicketCreated(Message, frozen=True, kw_only=True):
     customer_tier: str | None = None
     primary_contact_id: uuid.UUID | None = None
     assigned_team: str | None = None
+    category: str | None = None
 
 
 class InteractionAdded(Message, frozen=True, kw_only=True):

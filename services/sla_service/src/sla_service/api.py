@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import msgspec
-from litestar import Controller, get, put
-from litestar.di import Provide
+from litestar import Controller, get, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +21,7 @@ from sla_service.chart import render_tier_chart
 from sla_service.explain import SlaExplanation, explain_targets
 from sla_service.models import SlaCalendar, SlaPolicy, SlaTarget
 from sla_service.policies import list_policies, upsert_policy
+from sla_service.recompute import reapply_policies
 from sla_service.reports import (
     ReportGrouping,
     ReportPeriod,
@@ -150,6 +151,14 @@ def _check_target_order(data: PolicyIn) -> None:
         )
 
 
+WarningFractions = NamedDependency[tuple[float, ...]]
+"""The fractions of a target at which warnings fire, as a handler dependency."""
+
+
+class ReapplyOut(msgspec.Struct, kw_only=True):
+    recomputed: int
+
+
 class PolicyController(Controller):
     path = "/policies"
     tags = ["policies"]
@@ -192,6 +201,12 @@ class PolicyController(Controller):
                 source=data.source.value if data.source is not None else None,
             )
             return _policy_out(policy)
+
+    @post("/reapply", status_code=200)
+    async def reapply(self, sessions: Sessions, warning_fractions: WarningFractions) -> ReapplyOut:
+        """Recompute the targets of every unresolved ticket from the current policies."""
+        recomputed = await reapply_policies(sessions, warning_fractions)
+        return ReapplyOut(recomputed=recomputed)
 
 
 class CalendarIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -387,6 +402,10 @@ def _parse_grouping(text: str) -> tuple[ReportGrouping, ...]:
 
 def session_dependency(
     sessions: async_sessionmaker[AsyncSession],
+    warning_fractions: tuple[float, ...] = (),
 ) -> dict[str, Provide]:
-    """Provide the session factory to handlers as `sessions`."""
-    return {"sessions": Provide(lambda: sessions, sync_to_thread=False)}
+    """Provide the session factory as `sessions` and the warning points to handlers."""
+    return {
+        "sessions": Provide(lambda: sessions, sync_to_thread=False),
+        "warning_fractions": Provide(lambda: warning_fractions, sync_to_thread=False),
+    }

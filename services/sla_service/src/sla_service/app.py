@@ -48,7 +48,7 @@ def create_app(settings: SlaSettings, clock: Clock | None = None) -> Litestar:
             TicketSlaController,
             ReportController,
         ],
-        dependencies=session_dependency(runtime.sessions),
+        dependencies=session_dependency(runtime.sessions, settings.warning_fractions()),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[runtime.lifespan],
         openapi_config=OpenAPIConfig(title="Helpdesk sla_service", version="0.1.0"),

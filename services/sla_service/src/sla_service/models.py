@@ -132,8 +132,8 @@ class SlaTarget(Base):
     ticket_version: Mapped[int] = mapped_column(Integer)
     team: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(20))
-    # TODO: ticket events carry no category yet, so it stays NULL and only policies
-    # without a category match.
+    # The category the ticket had when it was created (routing rules may set it).
+    # NOTE: a category changed later does not pick the policy again.
     category: Mapped[str | None] = mapped_column(String(200))
     # Business minutes the resolution clock spent paused in closed pauses; the resolution
     # due time is that much later than the policy alone makes it.

@@ -8,9 +8,11 @@ the new due times.
 
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from helpdesk_contracts.enums import TicketPriority
+from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.logging import get_logger
 from sla_service.calendars import load_calendar
 from sla_service.models import SlaTarget
@@ -73,3 +75,38 @@ async def recompute_targets(
     await announce_targets(session, target, policy, correlation_id)
     await sync_timers(session, target, policy, calendar, warning_fractions)
     return target
+
+
+async def reapply_policies(
+    sessions: async_sessionmaker[AsyncSession],
+    warning_fractions: tuple[float, ...] = (),
+    batch_size: int = 200,
+) -> int:
+    """Pick the policy again for every unresolved ticket; return how many were recomputed.
+
+    Policy changes apply to new tickets only, unless an agent asks for this. Each batch
+    commits on its own, so a long run holds no lock for long, and a ticket changed
+    meanwhile is recomputed from its stored facts under its row lock.
+    """
+    recomputed = 0
+    after: uuid.UUID | None = None
+    while True:
+        async with unit_of_work(sessions) as session:
+            query = select(SlaTarget.ticket_id, SlaTarget.ticket_version).where(
+                SlaTarget.resolved_at.is_(None)
+            )
+            if after is not None:
+                query = query.where(SlaTarget.ticket_id > after)
+            rows = (
+                await session.execute(query.order_by(SlaTarget.ticket_id).limit(batch_size))
+            ).all()
+
+            for ticket_id, version in rows:
+                await recompute_targets(
+                    session, ticket_id, PolicyInputs(), version, None, warning_fractions
+                )
+        recomputed += len(rows)
+        if len(rows) < batch_size:
+            log.info("policies reapplied to open tickets", tickets=recomputed)
+            return recomputed
+        after = rows[-1][0]

@@ -71,7 +71,10 @@ async def set_targets(
     """
     started_at = as_utc(event.created_at)
     match = PolicyMatch(
-        tier=event.customer_tier, team=event.assigned_team, source=event.source.value
+        tier=event.customer_tier,
+        team=event.assigned_team,
+        category=event.category,
+        source=event.source.value,
     )
     policy = await find_policy(session, match, event.priority)
     calendar = await load_calendar(session, policy)
@@ -89,6 +92,7 @@ async def set_targets(
             resolution_due=due.resolution_due,
             ticket_version=event.version,
             team=event.assigned_team,
+            category=event.category,
             source=event.source.value,
         )
         .on_conflict_do_nothing(index_elements=[SlaTarget.ticket_id])

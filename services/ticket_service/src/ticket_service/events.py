@@ -38,6 +38,7 @@ async def ticket_created(session: AsyncSession, ticket: Ticket, correlation_id: 
         customer_tier=ticket.customer_tier,
         primary_contact_id=ticket.primary_contact_id,
         assigned_team=ticket.assigned_team,
+        category=ticket.category,
     )
     await add_event(session, outbox, subjects.TICKET_CREATED, event, correlation_id)
 
