@@ -3,8 +3,8 @@
 Creates a fresh database, migrates it, loads `--customers` customers (one domain each)
 and `--contacts` contacts (one address each, spread over the customers) with COPY, then
 starts customer_service as a separate process (`python -m customer_service serve`) and
-sends `--requests` requests per scenario over NATS request/reply, `--concurrency` in
-flight:
+sends `--requests` requests per scenario over NATS request/reply at each load level of
+`--in-flight` (default 1 and 16 requests in flight):
 
 - address hits: addresses of loaded contacts;
 - domain hits: new addresses at loaded customers' domains (each creates a contact);
@@ -160,12 +160,12 @@ async def service_ready(base_url: str) -> bool:
         return False
 
 
-async def run_scenarios(nats_url: str, base_url: str, arguments: argparse.Namespace) -> None:
-    await wait_until(lambda: service_ready(base_url), timeout=60)
-    rng = random.Random(7)
+def scenario_addresses(
+    arguments: argparse.Namespace, rng: random.Random, run: str
+) -> dict[str, list[str]]:
+    """Return the addresses of each scenario; `run` keeps new addresses unique per level."""
     count = arguments.requests
-    run = uuid.uuid4().hex[:6]
-    scenarios = {
+    return {
         "address hits": [
             f"p{i}@{customer_domain(i % arguments.customers)}"
             for i in rng.sample(range(arguments.contacts), count)
@@ -177,17 +177,30 @@ async def run_scenarios(nats_url: str, base_url: str, arguments: argparse.Namesp
         "new senders": [f"someone@new{run}-{n}.example" for n in range(count)],
     }
 
-    # A short warm-up fills the connection pool and the caches of the hot indexes.
-    await measure(nats_url, scenarios["address hits"][:200], arguments.concurrency)
 
-    print(f"\n{count} requests per scenario, {arguments.concurrency} in flight:")
-    print("| scenario | p50 | p99 | requests/s | error replies |")
-    print("|---|---|---|---|---|")
-    for name, addresses in scenarios.items():
-        latencies, rate, errors = await measure(nats_url, addresses, arguments.concurrency)
-        p50 = statistics.median(latencies) * 1000
-        p99 = percentile(latencies, 0.99) * 1000
-        print(f"| {name} | {p50:.1f} ms | {p99:.1f} ms | {rate:,.0f} | {errors} |")
+async def run_scenarios(nats_url: str, base_url: str, arguments: argparse.Namespace) -> None:
+    await wait_until(lambda: service_ready(base_url), timeout=60)
+    rng = random.Random(7)
+    levels = [int(level) for level in arguments.in_flight.split(",")]
+
+    # A short warm-up fills the connection pool and the caches of the hot indexes.
+    warm_up = scenario_addresses(arguments, rng, uuid.uuid4().hex[:6])["address hits"][:200]
+    await measure(nats_url, warm_up, max(levels))
+
+    print(f"\n{arguments.requests} requests per scenario and level:")
+    print("| scenario | in flight | p50 | p99 | requests/s | error replies |")
+    print("|---|---|---|---|---|---|")
+    for level in levels:
+        # Fresh addresses per level: a domain hit or new sender creates its contact once.
+        scenarios = scenario_addresses(arguments, rng, uuid.uuid4().hex[:6])
+        for name, addresses in scenarios.items():
+            latencies, rate, errors = await measure(nats_url, addresses, level)
+            p50 = statistics.median(latencies) * 1000
+            p99 = percentile(latencies, 0.99) * 1000
+            print(
+                f"| {name} | {level} | {p50:.1f} ms | {p99:.1f} ms | {rate:,.0f} | {errors} |",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -195,7 +208,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000, help="customers to load")
     parser.add_argument("--contacts", type=int, default=1_000_000, help="contacts to load")
     parser.add_argument("--requests", type=int, default=5_000, help="requests per scenario")
-    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument(
+        "--in-flight",
+        default="1,16",
+        help="comma-separated load levels: requests in flight, each level measured in turn",
+    )
     arguments = parser.parse_args()
 
     with (

@@ -171,7 +171,9 @@ def subscribe_durable(
             error=repr(exc),
             num_delivered=delivery.num_delivered,
             retry_in_seconds=delay,
-            exc_info=True,
+            # The traceback only on the last attempt: expected races (an event before the
+            # one it follows) would otherwise fill the log with stack traces.
+            exc_info=delivery.num_delivered + 1 >= max_attempts,
         )
         await message.nack(delay=delay)
 

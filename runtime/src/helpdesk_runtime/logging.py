@@ -59,7 +59,21 @@ def configure_logging(service: str, level: str = "info", json: bool = True) -> N
 
     # FastStream's task supervisor logs "callback for Task-N is being executed" at INFO
     # each time a subscriber task ends; only its warnings and errors are news.
-    logging.getLogger("faststream.access").setLevel(max(numeric_level, logging.WARNING))
+    logging.getLogger("faststream").setLevel(max(numeric_level, logging.WARNING))
+
+
+def filter_faststream_handlers() -> None:
+    """Add the idle-fetch filter to the handlers FastStream attached to its own loggers.
+
+    FastStream's broker loggers do not propagate to the root logger and carry their own
+    handler, which the root handler's filter never sees. Call this after the broker exists.
+    """
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if not name.startswith("faststream") or not isinstance(logger, logging.Logger):
+            continue
+        for handler in logger.handlers:
+            if _drop_idle_fetch_timeouts not in handler.filters:
+                handler.addFilter(_drop_idle_fetch_timeouts)
 
 
 def _drop_idle_fetch_timeouts(record: logging.LogRecord) -> bool:

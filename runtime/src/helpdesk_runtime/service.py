@@ -21,7 +21,7 @@ from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from helpdesk_runtime.database import create_engine, create_session_factory
-from helpdesk_runtime.logging import get_logger
+from helpdesk_runtime.logging import filter_faststream_handlers, get_logger
 from helpdesk_runtime.messaging import connect_nats, ensure_streams
 from helpdesk_runtime.migrations import upgrade_to_head
 from helpdesk_runtime.outbox import OutboxRelay
@@ -59,6 +59,9 @@ class ServiceRuntime:
             # FastStream logs "Received" and "Processed" for every message; the consumers
             # here log what they do with the ids involved, so those lines are debug noise.
             log_level=logging.DEBUG,
+            # A logger of our own makes FastStream's lines go through the service's log
+            # handler and format, instead of a handler FastStream adds on stdout.
+            logger=logging.getLogger("faststream.broker"),
         )
         self._nats: NatsClient | None = None
         self._js: JetStreamContext | None = None
@@ -93,6 +96,7 @@ class ServiceRuntime:
         self._js = self._nats.jetstream()
         await ensure_streams(self._js)
         await self.broker.start()
+        filter_faststream_handlers()
 
         if self.outbox is not None:
             listen_dsn = self.engine.url.set(drivername="postgresql").render_as_string(

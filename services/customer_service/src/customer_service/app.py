@@ -24,7 +24,6 @@ from helpdesk_contracts.messages import (
     ResolveContactRequest,
 )
 from helpdesk_runtime.consumers import serve_requests
-from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.health import health_router
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS
 from helpdesk_runtime.service import ServiceRuntime
@@ -43,9 +42,13 @@ def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
         plus_addressing=settings.plus_addressing,
     )
 
+    # Resolving runs only statements that are atomic on their own, so it needs no
+    # transaction. A known address then costs one SELECT and no BEGIN or COMMIT.
+    autocommit = runtime.engine.execution_options(isolation_level="AUTOCOMMIT")
+
     async def handle_resolve(request: ResolveContactRequest) -> ResolveContactReply:
-        async with unit_of_work(runtime.sessions) as session:
-            return await resolve_contact(session, request.address, request.display_name, policy)
+        async with autocommit.connect() as connection:
+            return await resolve_contact(connection, request.address, request.display_name, policy)
 
     async def handle_account_context(request: AccountContextRequest) -> AccountContextReply:
         async with runtime.sessions() as session:
