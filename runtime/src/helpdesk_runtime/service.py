@@ -30,6 +30,7 @@ from helpdesk_runtime.settings import BaseSettings
 log = get_logger(__name__)
 
 BackgroundJob = Callable[[], Awaitable[None]]
+StartupHook = Callable[[NatsClient], Awaitable[None]]
 
 
 class ServiceRuntime:
@@ -67,6 +68,7 @@ class ServiceRuntime:
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._jobs: list[tuple[str, BackgroundJob]] = []
+        self._startup_hooks: list[StartupHook] = []
         self.relay: OutboxRelay | None = None
 
     @property
@@ -83,6 +85,10 @@ class ServiceRuntime:
             raise RuntimeError(f"{self.name} is not started: NATS is not connected yet")
         return self._nats
 
+    def add_startup_hook(self, hook: StartupHook) -> None:
+        """Run `hook` with the NATS connection once connected, before subscribers start."""
+        self._startup_hooks.append(hook)
+
     def add_background_job(self, name: str, job: BackgroundJob) -> None:
         """Run `job` as a task from start-up until shutdown."""
         self._jobs.append((name, job))
@@ -95,6 +101,8 @@ class ServiceRuntime:
         self._nats = await connect_nats(self.settings.nats_url, f"{self.name}-publisher")
         self._js = self._nats.jetstream()
         await ensure_streams(self._js)
+        for hook in self._startup_hooks:
+            await hook(self._nats)
         await self.broker.start()
         filter_faststream_handlers()
 

@@ -55,7 +55,7 @@ def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
             return await build_account_context(session, request)
 
     serve_requests(
-        runtime.broker,
+        runtime,
         subject=subjects.CUSTOMER_RESOLVE_CONTACT,
         queue=SERVICE_NAME,
         request_type=ResolveContactRequest,
@@ -63,7 +63,7 @@ def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
         error_reply=lambda error: ErrorReply(error=error),
     )
     serve_requests(
-        runtime.broker,
+        runtime,
         subject=subjects.CUSTOMER_ACCOUNT_CONTEXT,
         queue=SERVICE_NAME,
         request_type=AccountContextRequest,
