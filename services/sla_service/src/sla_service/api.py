@@ -203,9 +203,17 @@ class PolicyController(Controller):
             return _policy_out(policy)
 
     @post("/reapply", status_code=200)
-    async def reapply(self, sessions: Sessions, warning_fractions: WarningFractions) -> ReapplyOut:
-        """Recompute the targets of every unresolved ticket from the current policies."""
-        recomputed = await reapply_policies(sessions, warning_fractions)
+    async def reapply(
+        self,
+        sessions: Sessions,
+        warning_fractions: WarningFractions,
+        tier: FromQuery[str | None] = None,
+        priority: FromQuery[TicketPriority | None] = None,
+    ) -> ReapplyOut:
+        """Recompute the targets of unresolved tickets, optionally of one tier and priority."""
+        recomputed = await reapply_policies(
+            sessions, warning_fractions, tier=tier, priority=priority
+        )
         return ReapplyOut(recomputed=recomputed)
 
 

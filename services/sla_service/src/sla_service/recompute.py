@@ -81,12 +81,18 @@ async def reapply_policies(
     sessions: async_sessionmaker[AsyncSession],
     warning_fractions: tuple[float, ...] = (),
     batch_size: int = 200,
+    tier: str | None = None,
+    priority: TicketPriority | None = None,
 ) -> int:
     """Pick the policy again for every unresolved ticket; return how many were recomputed.
 
     Policy changes apply to new tickets only, unless an agent asks for this. Each batch
     commits on its own, so a long run holds no lock for long, and a ticket changed
-    meanwhile is recomputed from its stored facts under its row lock.
+    meanwhile is recomputed from its stored facts under its row lock. `tier` and
+    `priority` narrow the run to the tickets a changed policy can affect.
+
+    NOTE: the run happens within the request; tens of thousands of open tickets take
+    minutes, and a run cut short leaves the remaining tickets on their old targets.
     """
     recomputed = 0
     after: uuid.UUID | None = None
@@ -95,6 +101,10 @@ async def reapply_policies(
             query = select(SlaTarget.ticket_id, SlaTarget.ticket_version).where(
                 SlaTarget.resolved_at.is_(None)
             )
+            if tier is not None:
+                query = query.where(SlaTarget.tier == tier)
+            if priority is not None:
+                query = query.where(SlaTarget.priority == priority.value)
             if after is not None:
                 query = query.where(SlaTarget.ticket_id > after)
             rows = (
