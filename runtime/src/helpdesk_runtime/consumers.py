@@ -6,7 +6,7 @@
   (retrying cannot fix it);
 - binds the correlation id, message id and subject into the log context;
 - acknowledges after the handler returns;
-- on a handler error, asks for redelivery with a growing delay, and after `max_attempts`
+- on a handler error, requests redelivery with a growing delay, and after `max_attempts`
   deliveries publishes the message to `deadletter.<subject>` with the error and
   acknowledges it, so a poison message never blocks its stream;
 - on `UnprocessableMessageError`, dead-letters the message at once, because the handler

@@ -66,7 +66,8 @@ def filter_faststream_handlers() -> None:
     """Add the idle-fetch filter to the handlers FastStream attached to its own loggers.
 
     FastStream's broker loggers do not propagate to the root logger and carry their own
-    handler, which the root handler's filter never sees. Call this after the broker exists.
+    handler, so the root handler's filter never receives their records. Call this after
+    the broker exists.
     """
     for name, logger in list(logging.root.manager.loggerDict.items()):
         if not name.startswith("faststream") or not isinstance(logger, logging.Logger):

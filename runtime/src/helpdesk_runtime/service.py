@@ -138,7 +138,7 @@ class ServiceRuntime:
         log.info("service stopped", service=self.name)
 
     async def check_ready(self) -> dict[str, str]:
-        """Report whether PostgreSQL and NATS answer."""
+        """Return the state of the PostgreSQL and NATS connections, "ok" when usable."""
         checks = {"database": "ok", "nats": "ok"}
         try:
             async with self.engine.connect() as connection:

@@ -61,7 +61,7 @@ def _check(response: Response, command: str) -> Response:
 
 
 def _uids_in(response: Response) -> list[str]:
-    # A UID SEARCH answers with one line of space-separated numbers (possibly empty).
+    # A UID SEARCH response is one line of space-separated numbers (possibly empty).
     first = bytes(response.lines[0]) if response.lines else b""
     return [token.decode() for token in first.split() if token.isdigit()]
 
