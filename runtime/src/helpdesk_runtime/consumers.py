@@ -25,9 +25,13 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts.messages import Message
 from helpdesk_contracts.subjects import dead_letter_subject
+from helpdesk_runtime.database import unit_of_work
+from helpdesk_runtime.idempotency import claim_message
 from helpdesk_runtime.logging import bound_context, get_logger
 from helpdesk_runtime.messaging import (
     HEADER_CORRELATION_ID,
@@ -254,3 +258,47 @@ def serve_requests(
         await connection.subscribe(subject, queue=queue, cb=dispatch)
 
     runtime.add_startup_hook(subscribe)
+
+
+Apply = Callable[[AsyncSession, MessageT, Delivery], Awaitable[None]]
+
+
+def subscribe_idempotent(
+    runtime: "ServiceRuntime",
+    *,
+    subject: str,
+    stream: str,
+    durable: str,
+    message_type: type[MessageT],
+    processed: Table,
+    apply: Apply[MessageT],
+    max_attempts: int = 5,
+) -> None:
+    """Register a durable consumer that runs `apply` once per event id, in one transaction.
+
+    The event id is claimed in `processed` (a `processed_messages_table`) in the same
+    transaction as `apply`'s change, so a redelivered event changes nothing twice and a
+    failed one leaves no claim behind.
+    """
+
+    async def handle(event: MessageT, delivery: Delivery) -> None:
+        with bound_context(event_id=event.id, ticket_id=getattr(event, "ticket_id", None)):
+            async with unit_of_work(runtime.sessions) as session:
+                if not await claim_message(session, processed, durable, event.id):
+                    log.info("event already handled")
+                    return
+                await apply(session, event, delivery)
+
+    def jetstream() -> JetStreamContext:
+        return runtime.js
+
+    subscribe_durable(
+        runtime.broker,
+        jetstream,
+        subject=subject,
+        stream=stream,
+        durable=durable,
+        message_type=message_type,
+        handler=handle,
+        max_attempts=max_attempts,
+    )
