@@ -335,13 +335,15 @@ async def test_sla_targets_set_due_dates(tickets: TicketsApi, js: JetStreamConte
     )
 
     await publish(js, subjects.SLA_TARGETS_SET, targets)
-    await publish(js, subjects.SLA_TARGETS_SET, stale)
 
     async def due_set() -> dict[str, Any] | None:
         detail = await tickets.detail(ticket["id"])
         return detail if detail["due_date"] is not None else None
 
     updated = await wait_until(due_set)
+    # Published only now, because one pull batch is handled concurrently: sent together,
+    # the older event could be applied first and would then not be stale.
+    await publish(js, subjects.SLA_TARGETS_SET, stale)
     # A later message on the same consumer shows that the stale one was handled too.
     sentinel = SlaTargetsSet(
         ticket_id=uuid.UUID(ticket["id"]),
@@ -354,7 +356,9 @@ async def test_sla_targets_set_due_dates(tickets: TicketsApi, js: JetStreamConte
 
     async def sentinel_applied() -> dict[str, Any] | None:
         detail = await tickets.detail(ticket["id"])
-        return detail if detail["version"] >= 3 else None
+        later = resolution_due + timedelta(days=1)
+        applied = detail["due_date"] and datetime.fromisoformat(detail["due_date"]) == later
+        return detail if applied else None
 
     final = await wait_until(sentinel_applied)
 
