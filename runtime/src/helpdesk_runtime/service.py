@@ -6,7 +6,6 @@ JetStream streams, the broker's subscribers, then the outbox relay. Shutdown rev
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -31,6 +30,9 @@ log = get_logger(__name__)
 
 BackgroundJob = Callable[[], Awaitable[None]]
 StartupHook = Callable[[NatsClient], Awaitable[None]]
+
+# Longest wait for each shutdown step; the test harness allows 30 s for a whole shutdown.
+STOP_STEP_SECONDS = 5.0
 
 
 class ServiceRuntime:
@@ -118,24 +120,35 @@ class ServiceRuntime:
         log.info("service started", service=self.name)
 
     async def stop(self) -> None:
-        """Stop background work, subscribers and connections."""
+        """Stop background work, subscribers and connections.
+
+        Each step has a time limit, so a handler stuck on a lock or a NATS server that no
+        longer answers cannot hold up shutdown; what is left is logged and abandoned.
+        """
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=STOP_STEP_SECONDS)
+            if pending:
+                log.warning("background jobs did not stop in time", jobs=len(pending))
         self._tasks.clear()
 
-        try:
-            await self.broker.stop()
-        except Exception as exc:
-            # NATS may already be gone (stopped first, or unreachable); shutdown goes on.
-            log.warning("broker did not stop cleanly", service=self.name, error=repr(exc))
+        await self._bounded("broker stop", self.broker.stop())
         if self._nats is not None:
-            with contextlib.suppress(Exception):
-                await self._nats.drain()
-        await self.engine.dispose()
+            drained = await self._bounded("nats drain", self._nats.drain())
+            if not drained:
+                await self._bounded("nats close", self._nats.close())
+        await self._bounded("engine dispose", self.engine.dispose())
         log.info("service stopped", service=self.name)
+
+    async def _bounded(self, step: str, work: Awaitable[None]) -> bool:
+        # NATS may already be gone (stopped first, or unreachable); shutdown goes on.
+        try:
+            await asyncio.wait_for(work, timeout=STOP_STEP_SECONDS)
+        except Exception as exc:
+            log.warning("shutdown step failed", service=self.name, step=step, error=repr(exc))
+            return False
+        return True
 
     async def check_ready(self) -> dict[str, str]:
         """Return the state of the PostgreSQL and NATS connections, "ok" when usable."""
