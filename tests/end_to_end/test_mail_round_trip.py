@@ -117,7 +117,7 @@ async def test_mail_round_trip(stack: Stack) -> None:
     after_reply = (await tickets.get(f"/tickets/{listed['id']}")).json()
     assert after_reply["first_response_at"] is not None
 
-    # 3. The customer answers that email: it threads onto the same ticket.
+    # 3. The customer replies to that email: it threads onto the same ticket.
     answer, _ = customer_mail(
         f"jane@{domain}",
         f"Re: {sent['Subject']}",

@@ -1,4 +1,4 @@
-"""Policy changes reach existing tickets only when an agent asks for it."""
+"""Policy changes reach existing tickets only when an agent requests it."""
 
 from datetime import timedelta
 

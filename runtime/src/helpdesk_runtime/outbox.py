@@ -1,6 +1,6 @@
 """The transactional outbox: events are rows written with the change, then relayed.
 
-`add_event` inserts the event in the caller's transaction and asks PostgreSQL to notify
+`add_event` inserts the event in the caller's transaction and has PostgreSQL notify
 the relay when that transaction commits. `OutboxRelay` claims unpublished rows with
 `FOR UPDATE SKIP LOCKED` (so replicas share the work without publishing a row twice at
 the same time), publishes each with `Nats-Msg-Id` = event id, and marks it published.
@@ -93,7 +93,7 @@ async def add_event(
         )
     )
 
-    # NOTIFY is delivered only when the transaction commits, so the relay never sees
+    # NOTIFY is delivered only when the transaction commits, so the relay never receives
     # an event whose change was rolled back.
     channel = notify_channel(table)
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})

@@ -31,7 +31,7 @@ log = get_logger(__name__)
 BackgroundJob = Callable[[], Awaitable[None]]
 StartupHook = Callable[[NatsClient], Awaitable[None]]
 
-# Longest wait for each shutdown step; the test harness allows 30 s for a whole shutdown.
+# Maximum wait for each shutdown step; the test harness allows 30 s for a whole shutdown.
 STOP_STEP_SECONDS = 5.0
 
 
@@ -123,7 +123,7 @@ class ServiceRuntime:
         """Stop background work, subscribers and connections.
 
         Each step has a time limit, so a handler stuck on a lock or a NATS server that no
-        longer answers cannot hold up shutdown; what is left is logged and abandoned.
+        longer responds cannot hold up shutdown; what is left is logged and abandoned.
         """
         for task in self._tasks:
             task.cancel()

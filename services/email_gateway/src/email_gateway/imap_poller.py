@@ -183,7 +183,7 @@ class ImapPoller:
 
 async def _close(client: IMAP4) -> None:
     # A session stopped during IDLE must end it before LOGOUT, and a server that does not
-    # answer must not hold up shutdown for aioimaplib's 10 s command timeout.
+    # respond must not hold up shutdown for aioimaplib's 10 s command timeout.
     with contextlib.suppress(Exception):
         if client.has_pending_idle():
             client.idle_done()

@@ -1,7 +1,7 @@
 """Tables of portal_api, in the `portal` schema.
 
 TODO: portal accounts, sessions and intake forms live here once the portal is built;
-the service runs today only to answer health and readiness checks.
+the service runs today only to serve health and readiness checks.
 """
 
 from sqlalchemy import MetaData

@@ -4,6 +4,6 @@ from helpdesk_runtime.settings import BaseSettings
 
 
 class PortalSettings(BaseSettings, frozen=True, kw_only=True):
-    """Where portal_api listens."""
+    """The listening address and port of portal_api."""
 
     http_port: int = 8004

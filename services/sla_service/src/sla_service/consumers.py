@@ -7,6 +7,8 @@ delay until the ticket's TicketCreated has been handled (or dead-letters it afte
 last attempt).
 """
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts import streams, subjects
@@ -54,18 +56,22 @@ def register_ticket_consumers(
     ) -> None:
         await record_status_change(session, event, warning_fractions, delivery.correlation_id)
 
+    async def recompute(
+        session: AsyncSession,
+        ticket_id: uuid.UUID,
+        changed: PolicyInputs,
+        version: int,
+        delivery: Delivery,
+    ) -> None:
+        await recompute_targets(
+            session, ticket_id, changed, version, delivery.correlation_id, warning_fractions
+        )
+
     async def apply_priority_change(
         session: AsyncSession, event: TicketPriorityChanged, delivery: Delivery
     ) -> None:
         changed = PolicyInputs(priority=event.to_priority)
-        await recompute_targets(
-            session,
-            event.ticket_id,
-            changed,
-            event.version,
-            delivery.correlation_id,
-            warning_fractions,
-        )
+        await recompute(session, event.ticket_id, changed, event.version, delivery)
 
     async def apply_enriched(
         session: AsyncSession, event: TicketEnriched, delivery: Delivery
@@ -73,14 +79,7 @@ def register_ticket_consumers(
         if event.customer_tier is None:
             return
         changed = PolicyInputs(tier=event.customer_tier)
-        await recompute_targets(
-            session,
-            event.ticket_id,
-            changed,
-            event.version,
-            delivery.correlation_id,
-            warning_fractions,
-        )
+        await recompute(session, event.ticket_id, changed, event.version, delivery)
 
     stream = streams.TICKET_EVENTS.name
     subscribe_idempotent(

@@ -1,7 +1,7 @@
 """Recomputing a ticket's targets when what chose its policy changes.
 
 A new priority or a customer tier learned later (the ticket was created while
-customer_service did not answer) picks the policy again, and the due times are computed
+customer_service did not respond) picks the policy again, and the due times are computed
 again from the ticket's original start. Outcomes already recorded are measured against
 the new due times.
 """
@@ -86,7 +86,7 @@ async def reapply_policies(
 ) -> int:
     """Pick the policy again for every unresolved ticket; return how many were recomputed.
 
-    Policy changes apply to new tickets only, unless an agent asks for this. Each batch
+    Policy changes apply to new tickets only, unless an agent requests it. Each batch
     commits on its own, so a long run holds no lock for long, and a ticket changed
     meanwhile is recomputed from its stored facts under its row lock. `tier` and
     `priority` narrow the run to the tickets a changed policy can affect.
