@@ -79,9 +79,18 @@ async def test_ticket_enriched_after_customer_service_starts(
     assert filled["contact_ids"] == [filled["primary_contact_id"]]
     assert filled["version"] == 2
     ticket_id = uuid.UUID(pending["id"])
-    [created] = created_events.matching(ticket_id=ticket_id)
+
+    async def created_published() -> list[Any] | None:
+        return created_events.matching(ticket_id=ticket_id) or None
+
+    [created] = await wait_until(created_published)
     assert created.customer_tier is None
-    [event] = enriched_events.matching(ticket_id=ticket_id)
+
+    # The outbox relay publishes the event after the commit the API already shows.
+    async def enriched_published() -> list[Any] | None:
+        return enriched_events.matching(ticket_id=ticket_id) or None
+
+    [event] = await wait_until(enriched_published)
     assert event.customer_id == uuid.UUID(customer_id)
     assert event.customer_tier == "Premium"
     assert event.version == 2
