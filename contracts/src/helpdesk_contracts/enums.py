@@ -35,6 +35,22 @@ class InteractionType(StrEnum):
     NOTE = "NOTE"
     INTERNAL_NOTE = "INTERNAL_NOTE"
     SYSTEM = "SYSTEM"
+    # A message a customer wrote in the portal or the web form: the portal's counterpart
+    # of EMAIL_INBOUND.
+    PORTAL_MESSAGE = "PORTAL_MESSAGE"
+
+
+class FormFieldType(StrEnum):
+    """The kinds of field an intake form can ask for."""
+
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    SELECT = "select"
+    MULTI_SELECT = "multi_select"
+    DATE = "date"
+    NUMBER = "number"
+    CHECKBOX = "checkbox"
+    FILE = "file"
 
 
 class ContactMatch(StrEnum):

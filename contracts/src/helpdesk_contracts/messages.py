@@ -12,6 +12,7 @@ import msgspec
 
 from helpdesk_contracts.enums import (
     ContactMatch,
+    FormFieldType,
     InteractionType,
     TicketPriority,
     TicketSource,
@@ -140,6 +141,20 @@ class OutboundEmailBounced(Message, frozen=True, kw_only=True):
     recipient: str
 
 
+class AccountEmailRequested(Message, frozen=True, kw_only=True):
+    """Mail about a portal account that email_gateway must deliver, such as a sign-in link.
+
+    `purpose` names the kind ("sign_in_link", "password_reset") for logs and metrics; the
+    text already holds everything the recipient needs.
+    """
+
+    to: EmailAddress
+    subject: str
+    text_body: str
+    html_body: str | None = None
+    purpose: str
+
+
 # --- tickets ----------------------------------------------------------------------------
 
 
@@ -256,6 +271,190 @@ class AgentMentioned(Message, frozen=True, kw_only=True):
     interaction_id: uuid.UUID
     agent: str
     author: str
+
+
+# --- portal -----------------------------------------------------------------------------
+
+
+class PortalViewer(msgspec.Struct, frozen=True, kw_only=True):
+    """The signed-in contact on whose behalf portal_api asks.
+
+    Only the contact is claimed; ticket_service looks up the contact's customer and
+    whether the contact may see all of that customer's tickets itself.
+    """
+
+    contact_id: uuid.UUID
+
+
+class PortalFieldError(msgspec.Struct, frozen=True, kw_only=True):
+    """Why one submitted value was refused; `field` is the form field key or "subject"."""
+
+    field: str
+    message: str
+
+
+class PortalTicketSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket as the portal's list shows it."""
+
+    ticket_id: uuid.UUID
+    number: int
+    subject: str
+    status: TicketStatus
+    source: TicketSource
+    created_at: datetime
+    updated_at: datetime
+
+
+class PortalInteraction(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer-visible interaction; `from_customer` tells the customer's own messages apart."""
+
+    id: uuid.UUID
+    type: InteractionType
+    author_name: str
+    from_customer: bool
+    text_body: str
+    html_body: str | None
+    created_at: datetime
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+
+class PortalTicketView(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket page of the portal: the ticket, its form answers and visible interactions."""
+
+    ticket_id: uuid.UUID
+    number: int
+    subject: str
+    status: TicketStatus
+    source: TicketSource
+    created_at: datetime
+    updated_at: datetime
+    form_name: str | None = None
+    form_values: dict[str, object] = msgspec.field(default_factory=dict)
+    interactions: tuple[PortalInteraction, ...] = ()
+
+
+class PortalTicketListRequest(Message, frozen=True, kw_only=True):
+    """The viewer's tickets, newest activity first, one page after the cursor `after`."""
+
+    viewer: PortalViewer
+    statuses: tuple[TicketStatus, ...] = ()
+    search: str | None = None
+    limit: int = 25
+    after: str | None = None
+
+
+class PortalTicketListReply(Message, frozen=True, kw_only=True):
+    """One page of the viewer's tickets; `next_cursor` is None on the last page."""
+
+    tickets: tuple[PortalTicketSummary, ...]
+    next_cursor: str | None = None
+
+
+class PortalTicketRequest(Message, frozen=True, kw_only=True):
+    """One ticket by its number, if the viewer may see it."""
+
+    viewer: PortalViewer
+    number: int
+
+
+class PortalTicketReply(Message, frozen=True, kw_only=True):
+    """The ticket page, or None when it does not exist or is outside the viewer's scope."""
+
+    ticket: PortalTicketView | None = None
+
+
+class PortalReplyRequest(Message, frozen=True, kw_only=True):
+    """A customer's reply written in the portal, with attachments already in the blob store."""
+
+    viewer: PortalViewer
+    number: int
+    text_body: str
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+
+class PortalReplyReply(Message, frozen=True, kw_only=True):
+    """The new interaction, or `found` false when the ticket is outside the viewer's scope."""
+
+    found: bool
+    interaction_id: uuid.UUID | None = None
+    field_errors: tuple[PortalFieldError, ...] = ()
+
+
+class PortalSubmitRequest(Message, frozen=True, kw_only=True):
+    """A new ticket from the portal (`viewer` set) or the anonymous web form (`sender` set).
+
+    `form_values` maps field keys to values as JSON gives them (strings, numbers, booleans,
+    lists of strings; ISO dates as strings; a file field's value is the SHA-256 of an
+    attachment in `attachments`).
+    """
+
+    viewer: PortalViewer | None = None
+    sender: EmailAddress | None = None
+    source: TicketSource
+    subject: str
+    text_body: str
+    attachments: tuple[AttachmentInfo, ...] = ()
+    form_id: uuid.UUID | None = None
+    form_values: dict[str, object] = msgspec.field(default_factory=dict)
+
+
+class PortalSubmitReply(Message, frozen=True, kw_only=True):
+    """The new ticket, or the reasons the submission was refused."""
+
+    ticket_id: uuid.UUID | None = None
+    number: int | None = None
+    field_errors: tuple[PortalFieldError, ...] = ()
+
+
+class IntakeFormField(msgspec.Struct, frozen=True, kw_only=True):
+    """One question of an intake form; `options` lists the choices of select fields."""
+
+    key: str
+    label: str
+    type: FormFieldType
+    required: bool = False
+    help_text: str = ""
+    options: tuple[str, ...] = ()
+
+
+class IntakeForm(msgspec.Struct, frozen=True, kw_only=True):
+    """A form agents defined for new tickets, with the fields it presets on the ticket."""
+
+    id: uuid.UUID
+    name: str
+    description: str = ""
+    fields: tuple[IntakeFormField, ...] = ()
+    anonymous: bool = False
+    category: str | None = None
+    team: str | None = None
+    priority: TicketPriority | None = None
+    tags: tuple[str, ...] = ()
+
+
+class PortalFormsRequest(Message, frozen=True, kw_only=True):
+    """The active intake forms; only those open to the anonymous web form when `anonymous`."""
+
+    anonymous: bool = False
+
+
+class PortalFormsReply(Message, frozen=True, kw_only=True):
+    """The active intake forms."""
+
+    forms: tuple[IntakeForm, ...]
+
+
+class PortalAttachmentRequest(Message, frozen=True, kw_only=True):
+    """An attachment by digest, if it belongs to a visible interaction of a visible ticket."""
+
+    viewer: PortalViewer
+    number: int
+    sha256: str
+
+
+class PortalAttachmentReply(Message, frozen=True, kw_only=True):
+    """The attachment's metadata, or None when the viewer may not download it."""
+
+    attachment: AttachmentInfo | None = None
 
 
 # --- SLA --------------------------------------------------------------------------------
@@ -404,6 +603,23 @@ class AccountContextReply(Message, frozen=True, kw_only=True):
     recent_time_entries: tuple[ContextTimeEntry, ...] = ()
     time_totals: ContextTimeTotals = ContextTimeTotals(minutes=0, billable_minutes=0)
     tickets: tuple[ContextTicket, ...] = ()
+
+
+class ContactScopeRequest(Message, frozen=True, kw_only=True):
+    """Which customer a contact belongs to and how much of it the contact may see."""
+
+    contact_id: uuid.UUID
+
+
+class ContactScopeReply(Message, frozen=True, kw_only=True):
+    """A contact's customer and portal visibility; `found` is false for an unknown contact."""
+
+    contact_id: uuid.UUID
+    found: bool
+    name: str = ""
+    emails: tuple[str, ...] = ()
+    customer_id: uuid.UUID | None = None
+    sees_all_customer_tickets: bool = False
 
 
 class ContactMoved(Message, frozen=True, kw_only=True):

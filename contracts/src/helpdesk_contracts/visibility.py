@@ -19,6 +19,7 @@ CUSTOMER_VISIBILITY: MappingProxyType[InteractionType, bool] = MappingProxyType(
         InteractionType.NOTE: False,
         InteractionType.INTERNAL_NOTE: False,
         InteractionType.SYSTEM: False,
+        InteractionType.PORTAL_MESSAGE: True,
     }
 )
 

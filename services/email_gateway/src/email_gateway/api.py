@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
-from email_gateway.blobs import BlobStore
 from email_gateway.models import RawMessage, RawStatus
+from helpdesk_runtime.blobs import BlobStore
 from helpdesk_runtime.database import Sessions
 from helpdesk_runtime.problems import ProblemError
 

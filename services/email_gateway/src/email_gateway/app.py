@@ -14,7 +14,6 @@ from email_gateway.api import (
     api_dependencies,
 )
 from email_gateway.attachment_limits import AttachmentLimits
-from email_gateway.blobs import BlobStore
 from email_gateway.imap_poller import ImapAccount, ImapPoller
 from email_gateway.inbound import InboundPipeline, SenderRateLimit
 from email_gateway.models import SCHEMA, outbox
@@ -24,6 +23,7 @@ from email_gateway.republisher import Republisher
 from email_gateway.settings import GatewaySettings
 from email_gateway.smtp_listener import SmtpListener
 from email_gateway.webhook import inbound_webhook
+from helpdesk_runtime.blobs import BlobStore
 from helpdesk_runtime.health import health_router
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS
 from helpdesk_runtime.service import ServiceRuntime

@@ -24,7 +24,6 @@ import msgspec
 from nats.js.api import PubAck
 
 from email_gateway.attachment_limits import AttachmentLimits, within_limits
-from email_gateway.blobs import BlobStore
 from email_gateway.bounces import record_bounce
 from email_gateway.inbound_event import (
     HEADER_ALLOWANCE_BYTES,
@@ -49,6 +48,7 @@ from email_gateway.raw_store import (
 from email_gateway.sender_rate_limit import admit_sender_message
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import AttachmentInfo
+from helpdesk_runtime.blobs import BlobStore
 from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.logging import bound_context, get_logger
 from helpdesk_runtime.messaging import (

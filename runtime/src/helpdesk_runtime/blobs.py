@@ -1,4 +1,6 @@
-"""Content-addressed files for attachments: `<blob_dir>/<sha256[:2]>/<sha256>`.
+"""Content-addressed files for attachments, shared by the services that keep them.
+
+Layout: `<blob_dir>/<sha256[:2]>/<sha256>`.
 
 A file is named by the SHA-256 of its content, so storing the same attachment twice
 writes it once, and a name can be checked against its content at any time. Files are
