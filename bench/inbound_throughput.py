@@ -6,20 +6,23 @@ uses on a single node) and one with the server's default, and reports both rates
 their ratio.
 
 Part 2 runs every service in this process on real NATS and PostgreSQL, delivers
-`--messages` new-thread messages over SMTP one after another, and reports the SMTP
-accept latency (store, parse, JetStream ack) and the time until every message is a
-ticket.
+`--messages` new-thread messages over SMTP, and reports the SMTP accept latency (store,
+parse, JetStream ack) and the time until every message is a ticket. It does so once per
+level of `--smtp-clients`: that many SMTP connections send at the same time, each its
+share of the messages one after another.
 
 Run with `uv run python -m bench.inbound_throughput` from the repository root.
 """
 
 import argparse
 import asyncio
+import itertools
 import smtplib
 import statistics
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -86,6 +89,14 @@ def compose(number: int) -> bytes:
     return message.as_bytes()
 
 
+def deliver_concurrently(smtp_port: int, messages: list[bytes], clients: int) -> list[float]:
+    """Send `messages` over `clients` SMTP connections at once; return every latency."""
+    shares = [messages[index::clients] for index in range(clients)]
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = pool.map(lambda share: deliver(smtp_port, share), shares)
+        return list(itertools.chain.from_iterable(results))
+
+
 def deliver(smtp_port: int, messages: list[bytes]) -> list[float]:
     latencies = []
     with smtplib.SMTP("127.0.0.1", smtp_port, timeout=60) as client:
@@ -96,27 +107,39 @@ def deliver(smtp_port: int, messages: list[bytes]) -> list[float]:
     return latencies
 
 
-async def pipeline(count: int, nats_url: str, database_url: str, work_dir: Path) -> None:
+async def pipeline(
+    count: int, client_levels: list[int], nats_url: str, database_url: str, work_dir: Path
+) -> None:
     async with running_stack(nats_url, database_url, work_dir / "stack") as stack:
-        messages = [compose(n) for n in range(count)]
-        started = time.perf_counter()
-        latencies = await asyncio.to_thread(deliver, stack.smtp_port, messages)
-        accepted = time.perf_counter() - started
-
         connection = await asyncpg.connect(database_url)
-
-        async def all_ticketed() -> bool:
-            return bool(await connection.fetchval("SELECT count(*) FROM tickets.tickets") >= count)
-
         try:
-            await wait_until(all_ticketed, timeout=600, interval=0.05)
+            for level, clients in enumerate(client_levels):
+                # New sender addresses per level, so the per-sender rate limit never applies.
+                messages = [compose(level * count + n) for n in range(count)]
+                before = await connection.fetchval("SELECT count(*) FROM tickets.tickets")
+                started = time.perf_counter()
+                latencies = await asyncio.to_thread(
+                    deliver_concurrently, stack.smtp_port, messages, clients
+                )
+                accepted = time.perf_counter() - started
+
+                async def all_ticketed(expected: int = before + count) -> bool:
+                    found = await connection.fetchval("SELECT count(*) FROM tickets.tickets")
+                    return bool(found >= expected)
+
+                await wait_until(all_ticketed, timeout=600, interval=0.05)
+                ticketed = time.perf_counter() - started
+                report(count, clients, latencies, accepted, ticketed)
         finally:
             await connection.close()
-        ticketed = time.perf_counter() - started
 
+
+def report(
+    count: int, clients: int, latencies: list[float], accepted: float, ticketed: float
+) -> None:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"SMTP to ticket, {count} messages sent one after another on one connection:")
+    print(f"SMTP to ticket, {count} messages over {clients} concurrent SMTP connection(s):")
     print(f"  SMTP accept latency p50: {statistics.median(ordered) * 1000:7.1f} ms")
     print(f"  SMTP accept latency p99: {p99 * 1000:7.1f} ms")
     print(f"  accepted per second:     {count / accepted:7.1f}")
@@ -126,17 +149,31 @@ async def pipeline(count: int, nats_url: str, database_url: str, work_dir: Path)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--publishes", type=int, default=2000, help="publishes per run")
-    parser.add_argument("--messages", type=int, default=300, help="messages sent over SMTP")
+    parser.add_argument(
+        "--messages", type=int, default=300, help="messages sent over SMTP per level"
+    )
+    parser.add_argument(
+        "--smtp-clients",
+        default="1,4,8",
+        help="comma-separated levels: SMTP connections sending at the same time",
+    )
+    parser.add_argument(
+        "--skip-publish-rates", action="store_true", help="skip part 1 (JetStream publishes)"
+    )
     arguments = parser.parse_args()
+    client_levels = [int(level) for level in arguments.smtp_clients.split(",")]
 
-    asyncio.run(compare_sync_settings(arguments.publishes))
+    if not arguments.skip_publish_rates:
+        asyncio.run(compare_sync_settings(arguments.publishes))
     with (
         tempfile.TemporaryDirectory() as folder,
         nats_server(Path(folder) / "nats") as nats_url,
         postgres_admin_url(Path(folder) / "postgres") as admin_url,
         fresh_database(admin_url) as database_url,
     ):
-        asyncio.run(pipeline(arguments.messages, nats_url, database_url, Path(folder)))
+        asyncio.run(
+            pipeline(arguments.messages, client_levels, nats_url, database_url, Path(folder))
+        )
 
 
 if __name__ == "__main__":

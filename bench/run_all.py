@@ -1,14 +1,14 @@
 """Run every benchmark in turn: `uv run python -m bench.run_all`.
 
 The parse benchmark needs a corpus folder in HELPDESK_EMAIL_CORPUS and is skipped
-without one. The resolve-contact and SLA timer benchmarks load a million rows each and
-take several minutes.
+without one. The resolve-contact, SLA timer and ticket scale benchmarks load a million
+rows each and take several minutes.
 """
 
 import os
 import sys
 
-from bench import inbound_throughput, parse_throughput, resolve_contact, sla_timers
+from bench import inbound_throughput, parse_throughput, resolve_contact, sla_timers, ticket_scale
 
 
 def main() -> None:
@@ -21,6 +21,7 @@ def main() -> None:
         print("parse_throughput skipped: HELPDESK_EMAIL_CORPUS is not set")
     resolve_contact.main()
     sla_timers.main()
+    ticket_scale.main()
 
 
 if __name__ == "__main__":

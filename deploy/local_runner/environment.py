@@ -7,7 +7,7 @@ local defaults that a variable already set in the environment overrides.
 
 from collections.abc import Mapping
 
-from deploy.local_runner.config import RunnerConfig
+from deploy.local_runner.config import LOCALHOST, RunnerConfig
 
 SUPPORT_DOMAIN = "helpdesk.localhost"
 SUPPORT_ADDRESS = f"support@{SUPPORT_DOMAIN}"
@@ -44,8 +44,15 @@ def service_environment(
     env = child_base_environment(environ)
     for variable, value in _LOCAL_DEFAULTS.get(package, {}).items():
         env.setdefault(variable, value)
-    if package == "email_gateway":
+    if package in {"email_gateway", "portal_api"}:
+        # One folder for both: the portal stores uploads where the gateway keeps mail
+        # attachments, and serves both from there.
         env.setdefault("HELPDESK_BLOB_DIR", str(config.data_dir / "blobs"))
+    if package == "portal_api":
+        portal_url = f"http://{LOCALHOST}:{config.service_ports[package]}"
+        # The local portal is plain HTTP, where a browser drops Secure cookies.
+        env.setdefault("HELPDESK_COOKIE_SECURE", "false")
+        env.setdefault("HELPDESK_PUBLIC_URL", portal_url)
 
     env["HELPDESK_NATS_URL"] = nats_url
     # The runtime prefers HELPDESK_DATABASE_URL, but both are set so no stale value wins.

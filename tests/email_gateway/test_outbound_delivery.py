@@ -204,6 +204,31 @@ async def test_outbound_html_alternative_included(
     assert "<b>fire brigade</b>" in html.get_content()
 
 
+async def test_outbound_reply_to_written(gateway: Gateway, nats_url: str, tmp_path: Path) -> None:
+    team = EmailAddress("billing@helpdesk.test", "Helpdesk Billing")
+    request = reply_request(sender=team, reply_to=(team,))
+    without_reply_to = reply_request()
+
+    async with running_mail_sink(tmp_path, gateway.relay_port):
+        await publish_request(nats_url, request, msg_id=str(request.id))
+        await publish_request(nats_url, without_reply_to, msg_id=str(without_reply_to.id))
+
+        async def both_delivered() -> bool:
+            return all(
+                stored_mail(tmp_path, message_id)
+                for message_id in (request.message_id, without_reply_to.message_id)
+            )
+
+        await wait_until(both_delivered, timeout=20)
+
+    [sent] = stored_mail(tmp_path, request.message_id)
+    [plain] = stored_mail(tmp_path, without_reply_to.message_id)
+    assert str(sent["From"]) == "Helpdesk Billing <billing@helpdesk.test>"
+    assert str(sent["Reply-To"]) == "Helpdesk Billing <billing@helpdesk.test>"
+    assert sent["Return-Path"] == "<billing@helpdesk.test>"
+    assert plain["Reply-To"] is None
+
+
 async def consumer_acknowledged(nats_url: str, stream_sequence: int) -> bool:
     connection = await nats.connect(nats_url)
     try:

@@ -91,7 +91,11 @@ class InboundEmailReceived(Message, frozen=True, kw_only=True):
 
 
 class OutboundEmailRequested(Message, frozen=True, kw_only=True):
-    """An agent reply that email_gateway must deliver over SMTP."""
+    """An agent reply that email_gateway must deliver over SMTP.
+
+    `reply_to` becomes the Reply-To field, so the customer's reply reaches the queue
+    named there. When it is empty, the field is left out and replies go to `sender`.
+    """
 
     ticket_id: uuid.UUID
     interaction_id: uuid.UUID
@@ -104,6 +108,7 @@ class OutboundEmailRequested(Message, frozen=True, kw_only=True):
     subject: str
     text_body: str
     html_body: str | None = None
+    reply_to: tuple[EmailAddress, ...] = ()
 
 
 class OutboundEmailSent(Message, frozen=True, kw_only=True):
@@ -378,6 +383,9 @@ class PortalReplyReply(Message, frozen=True, kw_only=True):
     found: bool
     interaction_id: uuid.UUID | None = None
     field_errors: tuple[PortalFieldError, ...] = ()
+    # The ticket the message was added to: the requested one, or the follow-up that a
+    # reply to a Closed ticket went to.
+    ticket_number: int | None = None
 
 
 class PortalSubmitRequest(Message, frozen=True, kw_only=True):
@@ -620,6 +628,9 @@ class ContactScopeReply(Message, frozen=True, kw_only=True):
     emails: tuple[str, ...] = ()
     customer_id: uuid.UUID | None = None
     sees_all_customer_tickets: bool = False
+    # The customer's name and tier, which new portal tickets carry like email tickets.
+    customer_name: str | None = None
+    customer_tier: str | None = None
 
 
 class ContactMoved(Message, frozen=True, kw_only=True):

@@ -5,6 +5,7 @@ from litestar.openapi import OpenAPIConfig
 
 from customer_service.account_context import AccountContextController, build_account_context
 from customer_service.api import ContactController, CustomerController, session_dependency
+from customer_service.contact_scope import load_contact_scope
 from customer_service.domains import load_free_mail_domains
 from customer_service.enrichment import DomainPolicy, resolve_contact
 from customer_service.imports import ImportController
@@ -19,6 +20,8 @@ from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import (
     AccountContextReply,
     AccountContextRequest,
+    ContactScopeReply,
+    ContactScopeRequest,
     ErrorReply,
     ResolveContactReply,
     ResolveContactRequest,
@@ -54,6 +57,11 @@ def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
         async with runtime.sessions() as session:
             return await build_account_context(session, request)
 
+    async def handle_contact_scope(request: ContactScopeRequest) -> ContactScopeReply:
+        # Every portal request asks for the scope, so it reads without a transaction.
+        async with autocommit.connect() as connection:
+            return await load_contact_scope(connection, request.contact_id)
+
     serve_requests(
         runtime,
         subject=subjects.CUSTOMER_RESOLVE_CONTACT,
@@ -68,6 +76,14 @@ def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
         queue=SERVICE_NAME,
         request_type=AccountContextRequest,
         handler=handle_account_context,
+        error_reply=lambda error: ErrorReply(error=error),
+    )
+    serve_requests(
+        runtime,
+        subject=subjects.CUSTOMER_CONTACT_SCOPE,
+        queue=SERVICE_NAME,
+        request_type=ContactScopeRequest,
+        handler=handle_contact_scope,
         error_reply=lambda error: ErrorReply(error=error),
     )
     register_ticket_summaries(runtime)

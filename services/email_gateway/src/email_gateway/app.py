@@ -1,4 +1,4 @@
-"""Assembly of email_gateway: runtime, SMTP listener, republisher, outbound consumer, HTTP API."""
+"""Assembly of email_gateway: runtime, SMTP listener, republisher, outbound consumers, HTTP API."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -7,6 +7,11 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.types import ControllerRouterHandler
 
+from email_gateway.account_mail import (
+    AccountMailDeliverer,
+    AccountMailSender,
+    register_account_mail_consumer,
+)
 from email_gateway.api import (
     AttachmentController,
     QuarantineController,
@@ -14,6 +19,7 @@ from email_gateway.api import (
     api_dependencies,
 )
 from email_gateway.attachment_limits import AttachmentLimits
+from email_gateway.dkim_signing import signer_from_settings
 from email_gateway.imap_poller import ImapAccount, ImapPoller
 from email_gateway.inbound import InboundPipeline, SenderRateLimit
 from email_gateway.models import SCHEMA, outbox
@@ -22,7 +28,9 @@ from email_gateway.relay import RelayClient
 from email_gateway.republisher import Republisher
 from email_gateway.settings import GatewaySettings
 from email_gateway.smtp_listener import SmtpListener
+from email_gateway.submission import MailSubmitter
 from email_gateway.webhook import inbound_webhook
+from helpdesk_contracts.messages import EmailAddress
 from helpdesk_runtime.blobs import BlobStore
 from helpdesk_runtime.health import health_router
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS
@@ -50,15 +58,21 @@ class Gateway:
         self.pipeline = InboundPipeline(self.runtime, self.blobs, rate_limit, attachment_limits)
         self.smtp = SmtpListener(settings, self.pipeline)
         self.republisher = Republisher(self.runtime, self.pipeline, settings)
-        self.deliverer = OutboundDeliverer(
-            self.runtime, RelayClient(settings), settings.outbound_max_attempts
+        submitter = MailSubmitter(RelayClient(settings), signer_from_settings(settings))
+        self.deliverer = OutboundDeliverer(self.runtime, submitter, settings.outbound_max_attempts)
+        account_sender = AccountMailSender(
+            EmailAddress(address=settings.support_address, name=settings.support_name)
+        )
+        self.account_mail = AccountMailDeliverer(
+            submitter, account_sender, settings.outbound_max_attempts
         )
 
 
 def build_gateway(settings: GatewaySettings) -> Gateway:
-    """Create the runtime and register the outbound consumer and the republisher."""
+    """Create the runtime and register the outbound consumers and the republisher."""
     gateway = Gateway(settings)
     register_outbound_consumer(gateway.runtime, gateway.deliverer)
+    register_account_mail_consumer(gateway.runtime, gateway.account_mail)
     gateway.runtime.add_background_job("republisher", gateway.republisher.run)
     if settings.imap_host:
         poller = ImapPoller(imap_account(settings), gateway.pipeline)

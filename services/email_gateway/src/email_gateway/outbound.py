@@ -14,7 +14,6 @@ message but before the row commits, the request is sent again with the same
 Message-ID, which lets the recipient's mail system recognise the copy.
 """
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,7 +26,8 @@ from email_gateway.outbound_message import (
     compose_message,
     envelope_recipients,
 )
-from email_gateway.relay import RelayClient, RelayError
+from email_gateway.relay import RelayError
+from email_gateway.submission import MailSubmitter
 from helpdesk_contracts import streams, subjects
 from helpdesk_contracts.messages import (
     OutboundEmailFailed,
@@ -75,9 +75,11 @@ class AttemptResult:
 class OutboundDeliverer:
     """Sends each requested reply once and reports the outcome through the outbox."""
 
-    def __init__(self, runtime: ServiceRuntime, relay: RelayClient, max_attempts: int) -> None:
+    def __init__(
+        self, runtime: ServiceRuntime, submitter: MailSubmitter, max_attempts: int
+    ) -> None:
         self._runtime = runtime
-        self._relay = relay
+        self._submitter = submitter
         self._max_attempts = max_attempts
 
     @property
@@ -111,8 +113,8 @@ class OutboundDeliverer:
         row.attempts += 1
         try:
             message = compose_message(request)
-            result = await asyncio.to_thread(
-                self._relay.send, message, request.sender.address, envelope_recipients(request)
+            result = await self._submitter.submit(
+                message, request.sender.address, envelope_recipients(request)
             )
         except InvalidOutboundMessageError as exc:
             return await self._fail(session, row, request, str(exc), correlation_id)

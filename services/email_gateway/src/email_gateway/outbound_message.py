@@ -1,4 +1,4 @@
-"""The RFC 5322 message of an agent reply.
+"""The RFC 5322 messages of agent replies and of portal account mail.
 
 Threading headers follow RFC 5322 section 3.6.4: the reply's own Message-ID, the id of
 the message it replies to in In-Reply-To, and the thread's ids in References. With
@@ -15,7 +15,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from helpdesk_contracts.messages import EmailAddress, OutboundEmailRequested
+from helpdesk_contracts.messages import AccountEmailRequested, EmailAddress, OutboundEmailRequested
 
 TICKET_HEADER = "X-Helpdesk-Ticket"
 
@@ -32,7 +32,7 @@ class InvalidOutboundMessageError(Exception):
 
 
 def compose_message(request: OutboundEmailRequested) -> EmailMessage:
-    """Build the message of `request`, ready for `smtplib.SMTP.send_message`."""
+    """Build the message of `request`, ready for `MailSubmitter.submit`."""
     if not request.to:
         raise InvalidOutboundMessageError("the request has no To recipient")
 
@@ -41,6 +41,8 @@ def compose_message(request: OutboundEmailRequested) -> EmailMessage:
     message["To"] = [_mailbox(recipient) for recipient in request.to]
     if request.cc:
         message["Cc"] = [_mailbox(recipient) for recipient in request.cc]
+    if request.reply_to:
+        message["Reply-To"] = [_mailbox(address) for address in request.reply_to]
     message["Subject"] = _single_line(request.subject)
     message["Date"] = format_datetime(request.occurred_at)
     message["Message-ID"] = f"<{request.message_id}>"
@@ -50,13 +52,31 @@ def compose_message(request: OutboundEmailRequested) -> EmailMessage:
         message["References"] = " ".join(f"<{reference}>" for reference in request.references)
     message[TICKET_HEADER] = str(request.ticket_id)
 
-    # Quoted-printable keeps the body 7-bit, so relays without 8BITMIME take it too.
-    message.set_content(request.text_body, charset="utf-8", cte="quoted-printable")
-    if request.html_body:
-        message.add_alternative(
-            request.html_body, subtype="html", charset="utf-8", cte="quoted-printable"
-        )
+    _set_body(message, request.text_body, request.html_body)
     return message
+
+
+def compose_account_message(
+    request: AccountEmailRequested, sender: EmailAddress, message_id: str
+) -> EmailMessage:
+    """Build the message of a portal account request, sent from `sender`."""
+    message = EmailMessage(policy=_MESSAGE_POLICY)
+    message["From"] = _mailbox(sender)
+    message["To"] = _mailbox(request.to)
+    message["Subject"] = _single_line(request.subject)
+    message["Date"] = format_datetime(request.occurred_at)
+    message["Message-ID"] = f"<{message_id}>"
+    # A program wrote this message, so auto-responders must not reply to it (RFC 3834).
+    message["Auto-Submitted"] = "auto-generated"
+    _set_body(message, request.text_body, request.html_body)
+    return message
+
+
+def _set_body(message: EmailMessage, text_body: str, html_body: str | None) -> None:
+    # Quoted-printable keeps the body 7-bit, so relays without 8BITMIME take it too.
+    message.set_content(text_body, charset="utf-8", cte="quoted-printable")
+    if html_body:
+        message.add_alternative(html_body, subtype="html", charset="utf-8", cte="quoted-printable")
 
 
 def envelope_recipients(request: OutboundEmailRequested) -> list[str]:

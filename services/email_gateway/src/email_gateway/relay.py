@@ -1,16 +1,19 @@
-"""Handing outbound messages to the SMTP relay with the standard library's client.
+"""Handing outbound messages to the SMTP relay with aiosmtplib.
 
-`smtplib` blocks, so callers run `RelayClient.send` in a worker thread. Every failure is
-raised as `RelayError` with `permanent` set from the SMTP reply class (RFC 5321 section
-4.2.1): a 5xx reply to this message will not change on retry, a 4xx reply, a network
-error or a timeout may.
+The client runs in the service's event loop, one connection per message. Every failure
+is raised as `RelayError` with `permanent` set from the SMTP reply class (RFC 5321
+section 4.2.1): a 5xx reply to this message will not change on retry, a 4xx reply, a
+network error or a timeout may.
+
+The relay receives the message as bytes, so what it gets is exactly what was signed
+when DKIM signing is on.
 """
 
-import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
+
+import aiosmtplib
 
 from email_gateway.settings import GatewaySettings
 
@@ -40,71 +43,65 @@ class RelayClient:
         self._username = settings.relay_username
         self._password = settings.relay_password
         self._timeout = settings.relay_timeout_seconds
-        # smtplib's default EHLO name comes from a DNS lookup per connection.
+        # Without a name, aiosmtplib looks up this host's FQDN in DNS for every connection.
         self._local_hostname = settings.smtp_hostname or socket.gethostname()
 
-    def send(self, message: EmailMessage, sender: str, recipients: list[str]) -> RelayResult:
+    async def send(self, message: bytes, sender: str, recipients: list[str]) -> RelayResult:
         """Send `message` to `recipients`; raise RelayError unless the relay accepted it."""
+        client = aiosmtplib.SMTP(
+            hostname=self._host,
+            port=self._port,
+            local_hostname=self._local_hostname,
+            timeout=self._timeout,
+            # False, not None: None would upgrade whenever the relay offers STARTTLS.
+            start_tls=self._starttls,
+            tls_context=ssl.create_default_context() if self._starttls else None,
+            username=self._username or None,
+            password=self._password or None,
+        )
         try:
-            with smtplib.SMTP(
-                self._host,
-                self._port,
-                local_hostname=self._local_hostname,
-                timeout=self._timeout,
-            ) as client:
-                self._prepare(client)
-                rejected = client.send_message(message, from_addr=sender, to_addrs=recipients)
-        except (smtplib.SMTPException, OSError) as exc:
+            async with client:
+                rejected, _ = await client.sendmail(sender, recipients, message)
+        except (aiosmtplib.SMTPException, OSError) as exc:
             raise _relay_error(exc) from exc
 
         return RelayResult(
             rejected={
-                address: f"{code} {reply.decode(errors='replace')}"
-                for address, (code, reply) in rejected.items()
+                address: f"{response.code} {response.message}"
+                for address, response in rejected.items()
             }
         )
 
-    def _prepare(self, client: smtplib.SMTP) -> None:
-        client.ehlo()
-        if self._starttls:
-            client.starttls(context=ssl.create_default_context())
-            client.ehlo()
-        if self._username:
-            client.login(self._username, self._password)
 
-
-def _relay_error(exc: smtplib.SMTPException | OSError) -> RelayError:
-    """Translate an smtplib or network error into a RelayError."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
+def _relay_error(exc: aiosmtplib.SMTPException | OSError) -> RelayError:
+    """Translate an aiosmtplib or network error into a RelayError."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in exc.recipients]
         details = ", ".join(
-            f"{address}: {code} {reply.decode(errors='replace')}"
-            for address, (code, reply) in exc.recipients.items()
+            f"{refused.recipient}: {refused.code} {refused.message}" for refused in exc.recipients
         )
         permanent = bool(codes) and all(code >= 500 for code in codes)
         return RelayError(f"the relay rejected every recipient ({details})", permanent=permanent)
 
-    # Failures of the connection, greeting or login concern the relay, not this message,
-    # so they are retried even when the reply is a 5xx.
+    # Failures of the greeting, EHLO or login concern the relay, not this message, so
+    # they are retried even when the reply is a 5xx.
     if isinstance(
-        exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError | smtplib.SMTPAuthenticationError
+        exc,
+        aiosmtplib.SMTPConnectResponseError
+        | aiosmtplib.SMTPHeloError
+        | aiosmtplib.SMTPAuthenticationError,
     ):
         return RelayError(
-            f"the relay rejected the session: {exc.smtp_code} {_reply_text(exc.smtp_error)}",
-            permanent=False,
+            f"the relay rejected the session: {exc.code} {exc.message}", permanent=False
         )
 
-    if isinstance(exc, smtplib.SMTPResponseException):
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
         return RelayError(
-            f"the relay rejected the message: {exc.smtp_code} {_reply_text(exc.smtp_error)}",
-            permanent=exc.smtp_code >= 500,
+            f"the relay rejected the message: {exc.code} {exc.message}",
+            permanent=exc.code >= 500,
         )
 
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
         return RelayError(f"the relay does not support the message: {exc}", permanent=True)
 
     return RelayError(f"the relay could not be reached: {exc!r}", permanent=False)
-
-
-def _reply_text(reply: bytes | str) -> str:
-    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply

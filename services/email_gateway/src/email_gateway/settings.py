@@ -19,15 +19,27 @@ class GatewaySettings(BaseSettings, frozen=True, kw_only=True):
         "support_addresses": "Comma-separated support addresses accepted as recipients, "
         "together with their plus-addressed forms (support+tag@domain); empty accepts any "
         "recipient.",
+        "smtp_tls_cert_file": "PEM certificate chain file of the SMTP listener; with "
+        "`smtp_tls_key_file` it offers STARTTLS, empty offers no TLS.",
+        "smtp_tls_key_file": "PEM private key file of `smtp_tls_cert_file`.",
+        "smtp_require_starttls": "Reject MAIL FROM with 530 5.7.0 until the client has "
+        "upgraded with STARTTLS; needs the certificate and key files.",
+        "support_address": "From address of portal account mail (sign-in links, password "
+        "resets); the same variable sets ticket_service's default From address.",
+        "support_name": "Display name of the From address of portal account mail.",
         "relay_host": "SMTP server that outbound replies are handed to.",
         "relay_port": "TCP port of the outbound SMTP relay.",
         "relay_starttls": "Upgrade the relay connection with STARTTLS before sending.",
         "relay_username": "User name for SMTP AUTH at the relay; empty sends without AUTH.",
         "relay_password": "Password for SMTP AUTH at the relay.",
         "relay_timeout_seconds": "Timeout of each network operation with the relay, in seconds.",
+        "dkim_selector": "DKIM selector of outbound mail, the <selector> of the DNS record "
+        "<selector>._domainkey.<domain>; empty with the other DKIM settings turns signing off.",
+        "dkim_domain": "Domain (d=) that outbound mail is DKIM-signed for.",
+        "dkim_private_key_file": "PEM file of the RSA private key that signs outbound mail.",
         "blob_dir": "Folder of attachment files, each named by the SHA-256 of its content.",
-        "outbound_max_attempts": "Send attempts of one outbound message before it is "
-        "reported as failed.",
+        "outbound_max_attempts": "Send attempts of one outbound reply or account message "
+        "before it is reported as failed.",
         "republish_after_seconds": "Age in seconds after which a stored but unpublished raw "
         "message is published again by the republisher.",
         "republish_interval_seconds": "Pause in seconds between two passes of the republisher.",
@@ -58,12 +70,20 @@ class GatewaySettings(BaseSettings, frozen=True, kw_only=True):
     smtp_hostname: str = ""
     max_message_bytes: int = 25 * 1024 * 1024
     support_addresses: str = ""
+    smtp_tls_cert_file: str = ""
+    smtp_tls_key_file: str = ""
+    smtp_require_starttls: bool = False
+    support_address: str = "support@helpdesk.localhost"
+    support_name: str = "Helpdesk Support"
     relay_host: str = "127.0.0.1"
     relay_port: int = 2526
     relay_starttls: bool = False
     relay_username: str = ""
     relay_password: str = ""
     relay_timeout_seconds: float = 30.0
+    dkim_selector: str = ""
+    dkim_domain: str = ""
+    dkim_private_key_file: str = ""
     blob_dir: str = "var/blobs"
     outbound_max_attempts: int = 5
     republish_after_seconds: float = 60.0

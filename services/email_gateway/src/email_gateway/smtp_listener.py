@@ -6,8 +6,11 @@ directly. Replies follow RFC 5321 with RFC 3463 enhanced status codes:
 
 - 250 2.0.0 once the event is stored in JetStream, or the message is quarantined;
 - 451 4.3.0 when it could not be published, so the client retries later;
+- 530 5.7.0 for MAIL FROM before STARTTLS when `smtp_require_starttls` is set;
 - 550 5.1.1 for a recipient that is not a support address;
 - 552 5.3.4 for a message larger than `max_message_bytes`.
+
+With a certificate and key configured the listener offers STARTTLS (RFC 3207).
 """
 
 import asyncio
@@ -21,6 +24,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from litestar import Litestar
 
 from email_gateway.inbound import InboundOutcome, InboundPipeline
+from email_gateway.listener_tls import listener_tls_context
 from email_gateway.models import RawStatus
 from email_gateway.recipients import RecipientPolicy
 from email_gateway.settings import GatewaySettings
@@ -132,6 +136,10 @@ class GatewaySMTP(SMTP):
                 f"552 5.3.4 Error: message exceeds the maximum size of {self.size_limit} bytes"
             )
             return
+        # aiosmtpd leaves out the enhanced code. 5.7.0 is RFC 3463's security status.
+        if isinstance(status, str) and status.startswith("530 Must issue a STARTTLS"):
+            await super().push("530 5.7.0 Must issue a STARTTLS command first")
+            return
         await super().push(status)
 
     def disconnect(self) -> None:
@@ -149,6 +157,7 @@ class SmtpListener:
             pipeline, RecipientPolicy.from_setting(settings.support_addresses)
         )
         self._hostname = settings.smtp_hostname or socket.gethostname()
+        self._tls_context = listener_tls_context(settings)
         self._connections: set[GatewaySMTP] = set()
         self._server: asyncio.Server | None = None
 
@@ -166,6 +175,8 @@ class SmtpListener:
             host=self._settings.smtp_host,
             port=self._settings.smtp_port,
             max_message_bytes=self._settings.max_message_bytes,
+            starttls=self._tls_context is not None,
+            require_starttls=self._settings.smtp_require_starttls,
         )
 
     async def stop(self) -> None:
@@ -196,6 +207,8 @@ class SmtpListener:
             hostname=self._hostname,
             enable_SMTPUTF8=True,
             decode_data=False,
+            tls_context=self._tls_context,
+            require_starttls=self._settings.smtp_require_starttls,
         )
 
     @asynccontextmanager

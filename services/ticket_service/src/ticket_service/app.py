@@ -13,6 +13,7 @@ from helpdesk_runtime.problems import EXCEPTION_HANDLERS
 from helpdesk_runtime.service import ServiceRuntime
 from ticket_service.api.bulk import BulkController
 from ticket_service.api.categories import CategoryController
+from ticket_service.api.intake_forms import IntakeFormController
 from ticket_service.api.problems import handle_ticket_error
 from ticket_service.api.routing_rules import RoutingRuleController
 from ticket_service.api.ticket_fields import TicketFieldsController
@@ -25,6 +26,8 @@ from ticket_service.enrichment import ContactResolver, run_enrichment_retries
 from ticket_service.errors import TicketError
 from ticket_service.mail_bounces import register_mail_bounces
 from ticket_service.models import SCHEMA, outbox
+from ticket_service.portal_requests import register_portal_requests
+from ticket_service.portal_scope import ContactScopeClient
 from ticket_service.replies import OutboundIdentity
 from ticket_service.settings import TicketSettings
 from ticket_service.sla_breaches import register_sla_breaches
@@ -42,6 +45,8 @@ def build_runtime(settings: TicketSettings) -> ServiceRuntime:
     register_customer_updates(runtime)
     register_mail_bounces(runtime)
     register_sla_breaches(runtime)
+    scopes = ContactScopeClient(lambda: runtime.nats, settings.contact_scope_timeout_seconds)
+    register_portal_requests(runtime, scopes, resolver, settings.support_name)
 
     async def retry_enrichment() -> None:
         await run_enrichment_retries(runtime.sessions, resolver, settings.enrichment_retry_seconds)
@@ -71,6 +76,10 @@ def create_app(settings: TicketSettings) -> Litestar:
     identity = OutboundIdentity(
         sender=EmailAddress(address=settings.support_address, name=settings.support_name),
         mail_domain=settings.mail_domain,
+        team_senders={
+            team: EmailAddress(address=address, name=settings.support_name)
+            for team, address in settings.team_sender_addresses().items()
+        },
     )
     return Litestar(
         route_handlers=[
@@ -80,6 +89,7 @@ def create_app(settings: TicketSettings) -> Litestar:
             CategoryController,
             RoutingRuleController,
             BulkController,
+            IntakeFormController,
         ],
         dependencies={
             "sessions": Provide(lambda: runtime.sessions, sync_to_thread=False),

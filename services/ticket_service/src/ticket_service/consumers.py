@@ -18,6 +18,7 @@ from ticket_service.enrichment import ContactResolver
 from ticket_service.errors import TicketNotFoundError
 from ticket_service.inbound import InboundContext, handle_inbound_email
 from ticket_service.models import processed_messages
+from ticket_service.participants import InternalAddresses
 from ticket_service.settings import TicketSettings
 from ticket_service.sla_targets import apply_sla_targets
 
@@ -32,11 +33,17 @@ def register_consumers(
 ) -> None:
     """Subscribe the inbound-mail and SLA-targets handlers on `runtime.broker`."""
 
+    internal = InternalAddresses.of(
+        [settings.support_address, *settings.team_sender_addresses().values()],
+        settings.mail_domain,
+    )
+
     async def handle_inbound(message: InboundEmailReceived, delivery: Delivery) -> None:
         context = InboundContext(
             mail_domain=settings.mail_domain,
             resolver=resolver,
             correlation_id=delivery.correlation_id,
+            internal=internal,
         )
         with bound_context(message_id=message.message_id, raw_message_id=message.raw_message_id):
             async with unit_of_work(runtime.sessions) as session:

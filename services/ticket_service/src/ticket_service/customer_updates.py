@@ -11,6 +11,15 @@ Durable consumers on the CUSTOMER_EVENTS stream:
 Every changed ticket gets `version + 1` and a `ticket.events.enriched` event with its new
 contact and customer fields, so sla_service and customer_service see the change. The
 handlers are idempotent through `processed_messages`.
+
+Moves and tier changes can arrive out of order: one pull batch is handled concurrently,
+and a failed event is redelivered after later ones. Each ticket keeps the `occurred_at`
+of the newest of these events it applied (`customer_event_at`), and an older event is
+skipped for that ticket, so the newest state wins whatever the delivery order.
+
+NOTE: a tier change that arrives before the move that brings a ticket to the customer
+does not match the ticket yet; the move then applies the tier it carried, which may be
+older than that tier change.
 """
 
 import uuid
@@ -60,17 +69,32 @@ async def _announce(session: AsyncSession, ticket: Ticket, correlation_id: str) 
     await events.ticket_enriched(session, ticket, correlation_id)
 
 
+def _is_stale(ticket: Ticket, event: ContactMoved | CustomerTierChanged) -> bool:
+    applied = ticket.customer_event_at
+    if applied is None or event.occurred_at >= applied:
+        return False
+    log.info(
+        "stale customer event skipped",
+        ticket_id=str(ticket.id),
+        event_occurred_at=event.occurred_at.isoformat(),
+        applied_occurred_at=applied.isoformat(),
+    )
+    return True
+
+
 async def apply_contact_moved(
     session: AsyncSession, event: ContactMoved, correlation_id: str
 ) -> int:
     """Give the moved contact's tickets its new customer and return how many changed."""
     tickets = await _tickets_for_update(session, Ticket.primary_contact_id == event.contact_id)
-    for ticket in tickets:
+    current = [ticket for ticket in tickets if not _is_stale(ticket, event)]
+    for ticket in current:
         ticket.customer_id = event.to_customer_id
         ticket.customer_name = event.customer_name
         ticket.customer_tier = event.customer_tier
+        ticket.customer_event_at = event.occurred_at
         await _announce(session, ticket, correlation_id)
-    return len(tickets)
+    return len(current)
 
 
 async def apply_tier_changed(
@@ -78,10 +102,12 @@ async def apply_tier_changed(
 ) -> int:
     """Give the customer's tickets the new tier and return how many changed."""
     tickets = await _tickets_for_update(session, Ticket.customer_id == event.customer_id)
-    for ticket in tickets:
+    current = [ticket for ticket in tickets if not _is_stale(ticket, event)]
+    for ticket in current:
         ticket.customer_tier = event.to_tier
+        ticket.customer_event_at = event.occurred_at
         await _announce(session, ticket, correlation_id)
-    return len(tickets)
+    return len(current)
 
 
 def _merged_contact_ids(

@@ -16,7 +16,7 @@ from helpdesk_contracts.enums import InteractionType, TicketPriority, TicketSour
 from helpdesk_contracts.messages import InboundEmailReceived
 from helpdesk_runtime.logging import get_logger
 from ticket_service import events
-from ticket_service.audit import note_status_change, record_changed_fields, snapshot
+from ticket_service.audit import note_status_change, record_audit, record_changed_fields, snapshot
 from ticket_service.enrichment import ContactResolver, enrich_new_ticket
 from ticket_service.interactions import (
     address_json,
@@ -28,6 +28,12 @@ from ticket_service.lifecycle import set_status, status_after_customer_message
 from ticket_service.mail_subjects import ticket_subject
 from ticket_service.message_ids import Direction, add_to_index, is_indexed
 from ticket_service.models import Interaction, Ticket, ticket_number_seq
+from ticket_service.participants import (
+    NO_INTERNAL_ADDRESSES,
+    InternalAddresses,
+    add_cc_recipients,
+    requester_of,
+)
 from ticket_service.routing import ROUTED_FIELDS, ROUTING_ACTOR, route_new_ticket
 from ticket_service.threading import find_thread, lock_thread, thread_root
 from ticket_service.tickets import utc_now
@@ -42,6 +48,7 @@ class InboundContext:
     mail_domain: str
     resolver: ContactResolver
     correlation_id: str
+    internal: InternalAddresses = NO_INTERNAL_ADDRESSES
 
 
 async def handle_inbound_email(
@@ -88,6 +95,7 @@ async def _open_ticket(
     now: datetime,
 ) -> Ticket:
     number = await session.scalar(ticket_number_seq.next_value())
+    requester = requester_of(message, context.internal)
     ticket = Ticket(
         id=uuid.uuid4(),
         number=number,
@@ -95,18 +103,21 @@ async def _open_ticket(
         status=TicketStatus.OPEN,
         priority=TicketPriority.MEDIUM,
         source=TicketSource.EMAIL,
-        source_email=message.sender.address,
+        source_email=requester.address,
         email_thread_id=thread_root(message),
         follow_up_of=follow_up_of.id if follow_up_of is not None else None,
         contact_ids=[],
         enrichment_pending=False,
         assigned_to=[],
         tags=[],
+        cc_recipients=[],
         created_at=now,
         updated_at=now,
         version=1,
     )
-    await enrich_new_ticket(ticket, context.resolver, message.sender.name, context.correlation_id)
+    if not message.auto_submitted:
+        add_cc_recipients(ticket, message, context.internal)
+    await enrich_new_ticket(ticket, context.resolver, requester.name, context.correlation_id)
     before_routing = snapshot(ticket, ROUTED_FIELDS)
     recipients = [address.address for address in (*message.to, *message.cc)]
     await route_new_ticket(session, ticket, recipients)
@@ -136,6 +147,8 @@ async def _append_to_ticket(
     interaction = _inbound_interaction(ticket.id, message, now)
     await append_interaction(session, ticket, interaction, now)
     _index_inbound(session, message, interaction, now)
+    _adopt_earlier_root(ticket, message)
+    _copy_new_participants(session, ticket, message, context, now)
 
     # Automatic mail (RFC 3834) such as an out-of-office reply is no news from the
     # customer, so it never moves the ticket.
@@ -150,6 +163,42 @@ async def _append_to_ticket(
         actor = message.sender.address
         await events.status_changed(session, ticket, from_status, actor, context.correlation_id)
         await note_status_change(session, ticket, from_status, actor, now, context.correlation_id)
+
+
+def _copy_new_participants(
+    session: AsyncSession,
+    ticket: Ticket,
+    message: InboundEmailReceived,
+    context: InboundContext,
+    now: datetime,
+) -> None:
+    # Automatic mail adds nobody: an auto-responder's To and Cc are not people the
+    # customer chose to copy.
+    if message.auto_submitted:
+        return
+    before = list(ticket.cc_recipients)
+    added = add_cc_recipients(ticket, message, context.internal)
+    if added:
+        actor = message.sender.address
+        record_audit(session, ticket.id, actor, "cc_recipients", before, ticket.cc_recipients, now)
+        log.info("cc recipients added", ticket_id=str(ticket.id), added=added)
+
+
+def _adopt_earlier_root(ticket: Ticket, message: InboundEmailReceived) -> None:
+    # A reply naming only its parent (In-Reply-To without References) that arrived first
+    # opened the ticket with this message as its thread root. This message names an
+    # earlier root, which the ticket takes over, so that the root still finds the ticket
+    # when it arrives. The root and this message take the same thread lock, so they
+    # never race each other.
+    root = thread_root(message)
+    if ticket.email_thread_id == message.message_id and root != message.message_id:
+        log.info(
+            "ticket thread root moved to an earlier message",
+            ticket_id=str(ticket.id),
+            from_root=ticket.email_thread_id,
+            to_root=root,
+        )
+        ticket.email_thread_id = root
 
 
 def _inbound_interaction(

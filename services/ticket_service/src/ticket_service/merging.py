@@ -3,7 +3,8 @@
 The source's interactions and indexed Message-IDs move to the target, so later replies
 to any message of the source thread onto the target. The source keeps its audit
 history, is Closed and points at the target through `merged_into`; both tickets get a
-SYSTEM interaction and an audit entry. The target also gains the source's contacts.
+SYSTEM interaction and an audit entry. The target also gains the source's contacts, and
+its requester and Cc'd people as Cc recipients.
 """
 
 import uuid
@@ -20,6 +21,7 @@ from ticket_service.audit import add_system_interaction, note_status_change, rec
 from ticket_service.errors import MergeNotAllowedError, MergeTargetNotFoundError
 from ticket_service.lifecycle import set_status
 from ticket_service.models import IndexedMessageId, Interaction, Ticket
+from ticket_service.participants import merge_cc_recipients
 from ticket_service.preconditions import IfMatch
 from ticket_service.tickets import lock_ticket, record_change, utc_now
 
@@ -68,6 +70,12 @@ async def merge_ticket(session: AsyncSession, request: MergeRequest) -> tuple[Ti
             target_contacts,
             target.contact_ids,
             now,
+        )
+
+    cc_before = list(target.cc_recipients)
+    if merge_cc_recipients(source, target):
+        record_audit(
+            session, target.id, request.actor, "cc_recipients", cc_before, target.cc_recipients, now
         )
 
     from_status = set_status(source, TicketStatus.CLOSED, now)

@@ -8,7 +8,8 @@ email_gateway sends it after the outbox relay publishes it.
 """
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +21,16 @@ from helpdesk_contracts.messages import EmailAddress, OutboundEmailRequested
 from helpdesk_runtime.logging import get_logger
 from ticket_service import events
 from ticket_service.errors import NoRecipientError, TicketClosedError
-from ticket_service.interactions import address_json, append_interaction, new_interaction
+from ticket_service.interactions import (
+    address_json,
+    addresses_json,
+    append_interaction,
+    new_interaction,
+)
 from ticket_service.mail_subjects import reply_subject
 from ticket_service.message_ids import Direction, add_to_index, outbound_message_id
 from ticket_service.models import Interaction, Ticket
+from ticket_service.participants import InternalAddresses, reply_cc
 from ticket_service.preconditions import IfMatch
 from ticket_service.tickets import lock_ticket, utc_now
 
@@ -47,10 +54,21 @@ class ReplyRequest:
 
 @dataclass(frozen=True)
 class OutboundIdentity:
-    """The sender of agent replies and the domain of their Message-IDs."""
+    """The senders of agent replies and the domain of their Message-IDs.
+
+    `sender` is the default support mailbox; `team_senders` maps a team name to the
+    mailbox of that team's queue.
+    """
 
     sender: EmailAddress
     mail_domain: str
+    team_senders: Mapping[str, EmailAddress] = field(default_factory=dict)
+
+    def sender_for(self, team: str | None) -> EmailAddress:
+        """Return the mailbox that replies on a ticket of `team` come from."""
+        if team is None:
+            return self.sender
+        return self.team_senders.get(team, self.sender)
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ class ThreadHeaders:
     in_reply_to: str | None
     references: tuple[str, ...]
     recipient: EmailAddress
+    cc: tuple[EmailAddress, ...] = ()
 
 
 async def reply_to_ticket(
@@ -70,6 +89,8 @@ async def reply_to_ticket(
     _check_can_reply(ticket, request)
 
     headers = await _thread_headers(session, ticket)
+    cc = await reply_cc(session, ticket, _internal_addresses(identity))
+    headers = replace(headers, cc=tuple(cc))
     now = utc_now()
     interaction = await _record_outbound(session, ticket, request, identity, headers, now)
 
@@ -92,6 +113,11 @@ async def reply_to_ticket(
         first_response=first_response,
     )
     return ticket, interaction
+
+
+def _internal_addresses(identity: OutboundIdentity) -> InternalAddresses:
+    team_mailboxes = [sender.address for sender in identity.team_senders.values()]
+    return InternalAddresses.of([identity.sender.address, *team_mailboxes], identity.mail_domain)
 
 
 def _check_can_reply(ticket: Ticket, request: ReplyRequest) -> None:
@@ -122,9 +148,9 @@ async def _record_outbound(
         now=now,
         interaction_id=interaction_id,
         message_id=message_id,
-        email_from=address_json(identity.sender),
+        email_from=address_json(identity.sender_for(ticket.assigned_team)),
         email_to=[address_json(headers.recipient)],
-        email_cc=[],
+        email_cc=addresses_json(headers.cc),
     )
     await append_interaction(session, ticket, interaction, now)
     add_to_index(
@@ -147,8 +173,12 @@ def _send_request(
         message_id=interaction.message_id or "",
         in_reply_to=headers.in_reply_to,
         references=headers.references,
-        sender=identity.sender,
+        sender=identity.sender_for(ticket.assigned_team),
+        # The customer's next message then reaches the queue this reply came from, also
+        # from mail clients that reply to Reply-To in preference to From.
+        reply_to=(identity.sender_for(ticket.assigned_team),),
         to=(headers.recipient,),
+        cc=headers.cc,
         subject=reply_subject(ticket.subject, ticket.number),
         text_body=interaction.text_body,
     )

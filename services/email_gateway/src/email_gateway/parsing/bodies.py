@@ -5,7 +5,8 @@ and every other leaf is an attachment. multipart/alternative keeps the last plai
 last HTML alternative (RFC 2046 section 5.1.4 orders them by increasing faithfulness).
 multipart/related keeps its root as the body and every other part as an inline resource
 (RFC 2387). Embedded messages (message/rfc822) become `.eml` attachments and add nothing
-to the text. Multipart parts whose boundary cannot be found are parsed again with a
+to the text. Outlook's winmail.dat (TNEF) is kept, and its files are added after it
+(see `tnef`). Multipart parts whose boundary cannot be found are parsed again with a
 boundary recovered from their body, or kept as plain text.
 """
 
@@ -27,6 +28,7 @@ from email_gateway.parsing.charsets import codec_for, decode_bytes
 from email_gateway.parsing.enriched_text import enriched_to_text
 from email_gateway.parsing.headers import HeaderBlock
 from email_gateway.parsing.model import ParsedAttachment
+from email_gateway.parsing.tnef import is_tnef, unpack_tnef
 from email_gateway.parsing.uuencode import extract_uuencoded
 
 BODY_TYPES = frozenset({"text/plain", "text/html", "text/enriched"})
@@ -46,6 +48,9 @@ class MessageBodies:
     plain_parts: list[str] = field(default_factory=list)
     html_parts: list[str] = field(default_factory=list)
     attachments: list[ParsedAttachment] = field(default_factory=list)
+    # Bodies found inside winmail.dat, used only when the message has no text of its own.
+    tnef_plain_parts: list[str] = field(default_factory=list)
+    tnef_html_parts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +69,11 @@ def collect_bodies(message: Message, header_hint: str | None, warnings: list[str
     """
     bodies = MessageBodies()
     _visit(message, bodies, _Walk(warnings, header_hint), depth=0, as_resource=False)
+
+    has_text = any(text.strip() for text in bodies.plain_parts) or bodies.html_parts
+    if not has_text:
+        bodies.plain_parts.extend(bodies.tnef_plain_parts)
+        bodies.html_parts.extend(bodies.tnef_html_parts)
     return bodies
 
 
@@ -192,8 +202,6 @@ def _visit_leaf(
         _add_body(part, content_type, content, out, walk)
         return
 
-    # TODO: Outlook's winmail.dat (application/ms-tnef) is stored unopened. The pure-Python
-    # tnefparse had its last release in 2021 (1.4.0), so it was not added as a dependency.
     content_id = content_id_of(part)
     inline = disposition == "inline" or (
         content_id is not None and (as_resource or disposition is None)
@@ -207,6 +215,21 @@ def _visit_leaf(
             inline=inline,
         )
     )
+    if is_tnef(content_type, filename):
+        _add_tnef_contents(content, out, walk)
+
+
+def _add_tnef_contents(content: bytes, out: MessageBodies, walk: _Walk) -> None:
+    """Add the files of a winmail.dat after it, and keep its body as a fallback."""
+    contents = unpack_tnef(content, walk.warnings)
+    if contents is None:
+        return
+
+    out.attachments.extend(contents.attachments)
+    if contents.plain_body is not None:
+        out.tnef_plain_parts.append(contents.plain_body)
+    if contents.html_body is not None:
+        out.tnef_html_parts.append(contents.html_body)
 
 
 def _add_body(

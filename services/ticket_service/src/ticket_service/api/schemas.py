@@ -268,6 +268,12 @@ class TicketDetail(TicketOut, kw_only=True):
     interactions: list[InteractionOut]
     audit: list[AuditEntryOut]
     customer_context: AccountContextReply | None = None
+    # People Cc'd on the thread; agent replies Cc them.
+    cc_recipients: list[EmailAddress] = msgspec.field(default_factory=list)
+    # The intake form the ticket was submitted with, and the answers by field key.
+    form_id: uuid.UUID | None = None
+    form_name: str | None = None
+    form_values: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class TicketPage(msgspec.Struct, kw_only=True):
@@ -291,6 +297,7 @@ def ticket_detail(
     interactions: list[Interaction],
     audit: list[AuditEntry],
     customer_context: AccountContextReply | None = None,
+    form_name: str | None = None,
 ) -> TicketDetail:
     """Return the ticket with its customer, interactions and audit history, oldest first."""
     customer = CustomerOut(
@@ -306,6 +313,10 @@ def ticket_detail(
         interactions=[interaction_out(interaction) for interaction in interactions],
         audit=[audit_entry_out(entry) for entry in audit],
         customer_context=customer_context,
+        cc_recipients=msgspec.convert(ticket.cc_recipients or [], list[EmailAddress]),
+        form_id=ticket.form_id,
+        form_name=form_name,
+        form_values=dict(ticket.form_values or {}),
     )
 
 

@@ -38,6 +38,7 @@ from ticket_service.audit import audit_of
 from ticket_service.creation import NewTicket, create_ticket
 from ticket_service.customer_context import AccountContextClient
 from ticket_service.enrichment import ContactResolver
+from ticket_service.intake_forms import form_name_of
 from ticket_service.interactions import interactions_of
 from ticket_service.listing import Sort, SortField, SortOrder, TicketFilter, list_tickets
 from ticket_service.models import Ticket
@@ -89,8 +90,9 @@ async def detail_response(
     """Return the ticket with its interactions and audit history, and its ETag."""
     interactions = await interactions_of(session, ticket.id)
     audit = await audit_of(session, ticket.id)
+    form_name = await form_name_of(session, ticket.form_id)
     return Response(
-        ticket_detail(ticket, interactions, audit, customer_context),
+        ticket_detail(ticket, interactions, audit, customer_context, form_name),
         status_code=status_code,
         headers={"ETag": etag(ticket.version)},
     )

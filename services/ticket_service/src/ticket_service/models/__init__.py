@@ -10,6 +10,7 @@ from ticket_service.models.base import (
     ticket_number_seq,
 )
 from ticket_service.models.category import Category
+from ticket_service.models.intake_form import IntakeFormRecord
 from ticket_service.models.interaction import Interaction
 from ticket_service.models.message_index import IndexedMessageId
 from ticket_service.models.routing_rule import RoutingRule
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "Category",
     "IndexedMessageId",
+    "IntakeFormRecord",
     "Interaction",
     "RoutingRule",
     "Ticket",

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -15,7 +16,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk_contracts.enums import TicketPriority, TicketSource, TicketStatus
@@ -33,6 +34,12 @@ def _enum_column(enum_type: type[TicketStatus | TicketPriority | TicketSource], 
         length=40,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+# The open statuses and the due-date sort key as the queue indexes spell them;
+# ticket_service.listing writes the same constants into its queries.
+_OPEN_STATUSES = "status IN ('Open', 'In Progress', 'Pending', 'Waiting on Customer')"
+_DUE_DATE_OR_NONE = "coalesce(due_date, '9999-12-31 00:00:00+00'::timestamptz)"
 
 
 class Ticket(Base):
@@ -63,6 +70,43 @@ class Ticket(Base):
             "ix_tickets_resolved_for_auto_close",
             "resolved_at",
             postgresql_where=text("status = 'Resolved'"),
+        ),
+        # The portal lists a contact's or a customer's tickets, newest activity first.
+        Index("ix_tickets_primary_contact_updated", "primary_contact_id", "updated_at", "id"),
+        Index("ix_tickets_contact_ids", "contact_ids", postgresql_using="gin"),
+        Index("ix_tickets_customer_updated", "customer_id", "updated_at", "id"),
+        # The agents' queues: open tickets of a team or of everyone by due date, oldest
+        # first, by assignee and by tag. Partial, so they cover a few percent of the rows.
+        Index(
+            "ix_tickets_open_team_due",
+            "assigned_team",
+            text(_DUE_DATE_OR_NONE),
+            "id",
+            postgresql_where=text(_OPEN_STATUSES),
+        ),
+        Index(
+            "ix_tickets_open_due",
+            text(_DUE_DATE_OR_NONE),
+            "id",
+            postgresql_where=text(_OPEN_STATUSES),
+        ),
+        Index(
+            "ix_tickets_open_created",
+            "created_at",
+            "id",
+            postgresql_where=text(_OPEN_STATUSES),
+        ),
+        Index(
+            "ix_tickets_open_assigned_to",
+            "assigned_to",
+            postgresql_using="gin",
+            postgresql_where=text(_OPEN_STATUSES),
+        ),
+        Index(
+            "ix_tickets_open_tags",
+            "tags",
+            postgresql_using="gin",
+            postgresql_where=text(_OPEN_STATUSES),
         ),
         Index(
             "ix_tickets_subject_search",
@@ -105,6 +149,20 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sla_breach_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # `occurred_at` of the newest customer_service event applied to the customer fields;
+    # an older event delivered later is stale and skipped.
+    customer_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # People Cc'd on the thread, as JSON objects {"address", "name"}; agent replies Cc
+    # them (see ticket_service.participants).
+    cc_recipients: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+
+    # The intake form the ticket was submitted with, and its answers by field key.
+    form_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(f"{SCHEMA}.intake_forms.id"))
+    form_values: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

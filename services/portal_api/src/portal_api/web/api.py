@@ -1,0 +1,72 @@
+"""A small JSON API beside the pages, for scripts and apps of signed-in customers.
+
+It uses the session cookie like the pages, so writes need the CSRF token in the
+`x-csrftoken` header. Invalid input gets an RFC 9457 problem details response naming
+the field.
+"""
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from helpdesk_contracts.messages import PortalTicketListReply, PortalTicketView
+from helpdesk_runtime.problems import ProblemError
+from portal_api.context import PortalDependency
+from portal_api.web.auth import required_account
+from portal_api.web.ticket_access import list_tickets, load_ticket, post_reply
+
+StatusFilter = Literal["", "active", "waiting", "done"]
+
+
+class ReplyBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A customer's reply to a ticket, as plain text."""
+
+    text_body: Annotated[str, msgspec.Meta(min_length=1, max_length=100_000)]
+
+
+class ReplyCreated(msgspec.Struct):
+    """The interaction a reply became."""
+
+    interaction_id: str
+
+
+class TicketApiController(Controller):
+    """The viewer's tickets as JSON."""
+
+    path = "/api/tickets"
+
+    @get("/")
+    async def list_api(
+        self,
+        request: Request[Any, Any, Any],
+        portal: PortalDependency,
+        status: Annotated[StatusFilter, QueryParameter(name="status")] = "",
+        search: Annotated[str, QueryParameter(name="q", max_length=200)] = "",
+        after: Annotated[str | None, QueryParameter(name="after", required=False)] = None,
+    ) -> PortalTicketListReply:
+        account = await required_account(request, portal)
+        return await list_tickets(portal, account, status, search, after)
+
+    @get("/{number:int}")
+    async def show_api(
+        self, request: Request[Any, Any, Any], portal: PortalDependency, number: FromPath[int]
+    ) -> PortalTicketView:
+        account = await required_account(request, portal)
+        return await load_ticket(portal, account, number)
+
+    @post("/{number:int}/replies", status_code=201)
+    async def reply_api(
+        self,
+        request: Request[Any, Any, Any],
+        portal: PortalDependency,
+        number: FromPath[int],
+        data: JSONBody[ReplyBody],
+    ) -> ReplyCreated:
+        account = await required_account(request, portal)
+        outcome = await post_reply(portal, account, number, data.text_body, [])
+        if outcome.errors:
+            field, detail = next(iter(outcome.errors.items()))
+            raise ProblemError(400, "Invalid request", detail, field=f"$.{field}")
+        return ReplyCreated(interaction_id=str(outcome.interaction_id))
