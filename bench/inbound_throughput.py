@@ -17,8 +17,10 @@ Run with `uv run python -m bench.inbound_throughput` from the repository root.
 import argparse
 import asyncio
 import itertools
+import os
 import smtplib
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -27,9 +29,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import asyncpg
+import httpx
 import nats
 
-from helpdesk_runtime.local_servers import LocalNats
+from helpdesk_runtime.local_servers import LocalNats, free_port
 from tests.end_to_end.stack import SUPPORT_ADDRESS, running_stack
 from tests.support.infrastructure import fresh_database, nats_server, postgres_admin_url
 from tests.support.servers import wait_until
@@ -111,27 +114,88 @@ async def pipeline(
     count: int, client_levels: list[int], nats_url: str, database_url: str, work_dir: Path
 ) -> None:
     async with running_stack(nats_url, database_url, work_dir / "stack") as stack:
-        connection = await asyncpg.connect(database_url)
-        try:
-            for level, clients in enumerate(client_levels):
-                # New sender addresses per level, so the per-sender rate limit never applies.
-                messages = [compose(level * count + n) for n in range(count)]
-                before = await connection.fetchval("SELECT count(*) FROM tickets.tickets")
-                started = time.perf_counter()
-                latencies = await asyncio.to_thread(
-                    deliver_concurrently, stack.smtp_port, messages, clients
-                )
-                accepted = time.perf_counter() - started
+        await measure_levels(count, client_levels, stack.smtp_port, database_url)
 
-                async def all_ticketed(expected: int = before + count) -> bool:
-                    found = await connection.fetchval("SELECT count(*) FROM tickets.tickets")
-                    return bool(found >= expected)
 
-                await wait_until(all_ticketed, timeout=600, interval=0.05)
-                ticketed = time.perf_counter() - started
-                report(count, clients, latencies, accepted, ticketed)
-        finally:
-            await connection.close()
+async def pipeline_in_processes(
+    count: int, client_levels: list[int], nats_url: str, database_url: str, work_dir: Path
+) -> None:
+    """Run each service as its own `python -m <service> serve` process, then measure."""
+    smtp_port = free_port()
+    common = {
+        **os.environ,
+        "HELPDESK_NATS_URL": nats_url,
+        "HELPDESK_DATABASE_URL": database_url,
+        "HELPDESK_LOG_LEVEL": "warning",
+        "HELPDESK_SUPPORT_ADDRESS": SUPPORT_ADDRESS,
+    }
+    services = {
+        "customer_service": {"HELPDESK_SUPPORT_DOMAINS": "helpdesk.test"},
+        "sla_service": {},
+        "ticket_service": {"HELPDESK_MAIL_DOMAIN": "helpdesk.test"},
+        "email_gateway": {
+            "HELPDESK_SMTP_PORT": str(smtp_port),
+            "HELPDESK_RELAY_PORT": str(free_port()),
+            "HELPDESK_SUPPORT_ADDRESSES": SUPPORT_ADDRESS,
+            "HELPDESK_BLOB_DIR": str(work_dir / "blobs"),
+        },
+    }
+    processes = []
+    try:
+        for name, extra in services.items():
+            port = free_port()
+            environment = {**common, **extra, "HELPDESK_HTTP_PORT": str(port)}
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                name,
+                "serve",
+                env=environment,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            processes.append(process)
+            # One at a time, so the migrations and stream declarations do not race.
+            await wait_until(lambda port=port: ready(port), timeout=120)
+        await measure_levels(count, client_levels, smtp_port, database_url)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            await asyncio.wait_for(process.wait(), timeout=30)
+
+
+async def ready(port: int) -> bool:
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            return (await client.get("/ready")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+async def measure_levels(
+    count: int, client_levels: list[int], smtp_port: int, database_url: str
+) -> None:
+    """Send `count` messages at each level of concurrent SMTP clients and report each."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        for level, clients in enumerate(client_levels):
+            # New sender addresses per level, so the per-sender rate limit never applies.
+            messages = [compose(level * count + n) for n in range(count)]
+            before = await connection.fetchval("SELECT count(*) FROM tickets.tickets")
+            started = time.perf_counter()
+            latencies = await asyncio.to_thread(deliver_concurrently, smtp_port, messages, clients)
+            accepted = time.perf_counter() - started
+
+            async def all_ticketed(expected: int = before + count) -> bool:
+                found = await connection.fetchval("SELECT count(*) FROM tickets.tickets")
+                return bool(found >= expected)
+
+            await wait_until(all_ticketed, timeout=600, interval=0.05)
+            ticketed = time.perf_counter() - started
+            report(count, clients, latencies, accepted, ticketed)
+    finally:
+        await connection.close()
 
 
 def report(
@@ -160,6 +224,11 @@ def main() -> None:
     parser.add_argument(
         "--skip-publish-rates", action="store_true", help="skip part 1 (JetStream publishes)"
     )
+    parser.add_argument(
+        "--separate-processes",
+        action="store_true",
+        help="run each service as its own process instead of all in this one",
+    )
     arguments = parser.parse_args()
     client_levels = [int(level) for level in arguments.smtp_clients.split(",")]
 
@@ -171,9 +240,8 @@ def main() -> None:
         postgres_admin_url(Path(folder) / "postgres") as admin_url,
         fresh_database(admin_url) as database_url,
     ):
-        asyncio.run(
-            pipeline(arguments.messages, client_levels, nats_url, database_url, Path(folder))
-        )
+        run = pipeline_in_processes if arguments.separate_processes else pipeline
+        asyncio.run(run(arguments.messages, client_levels, nats_url, database_url, Path(folder)))
 
 
 if __name__ == "__main__":

@@ -85,12 +85,12 @@ async def post_form(
 async def sign_in_by_link(client: httpx.AsyncClient, mailbox: AccountMailbox, address: str) -> None:
     """Ask for a sign-in link, open it and press the button, as a customer would."""
     seen = len([mail for mail in mailbox.to(address) if mail.purpose == "sign_in_link"])
-    asked = await post_form(client, "/sign-in/email", {"email": address})
-    assert asked.status_code == 200, asked.text
+    requested = await post_form(client, "/sign-in/email", {"email": address})
+    assert requested.status_code == 200, requested.text
     token = await mailbox.next_token(address, "sign_in_link", seen)
 
-    shown = await client.get("/sign-in/link", params={"token": token})
-    assert shown.status_code == 200, shown.text
+    confirm_page = await client.get("/sign-in/link", params={"token": token})
+    assert confirm_page.status_code == 200, confirm_page.text
     used = await post_form(client, "/sign-in/link", {"token": token})
     assert used.status_code == 303, used.text
     assert used.headers["location"] == "/tickets"

@@ -92,6 +92,7 @@ async def test_customer_follows_ticket_live(
     replied = await tickets.reply(ticket["id"], agent_text)
     assert replied.status_code == 201, replied.text
     await expect(page.locator("#conversation")).to_contain_text(agent_text)
+    await expect(page.locator("#conversation")).not_to_contain_text("agent@tickets.test")
     changed = await tickets.patch(ticket["id"], {"status": "Waiting on Customer"})
     assert changed.status_code == 200, changed.text
     await expect(page.locator("#ticket-status")).to_have_text("Waiting on Customer")

@@ -146,6 +146,7 @@ async def test_form_submission_creates_ticket(
     assert detail["source"] == "portal"
     page = await signed_in.get(f"/tickets/{number}")
     assert "INV-42" in page.text
+    assert "<dt>Invoice number</dt>" in page.text
     assert "Refund, Tax" in page.text
 
 

@@ -112,6 +112,7 @@ async def test_ticket_page_receives_reply_and_status(
             status_event = await stream.wait_for("status", status="Pending")
 
     assert reply_event["from_customer"] is False
+    assert reply_event["author"] is None
     assert reply_event["ticket_id"] == ticket["id"]
     assert status_event["ticket_id"] == ticket["id"]
     assert all(secret not in json.dumps(data) for _, data in stream.events)

@@ -1,7 +1,12 @@
 """Security headers, CSRF protection and branding assets of the portal."""
 
+from types import SimpleNamespace
+
 import httpx
 
+from helpdesk_runtime.settings import load_settings
+from portal_api.settings import PortalSettings
+from portal_api.web.auth import safe_next, session_cookie
 from tests.portal_api.support import AccountMailbox, new_client, new_customer_contact
 
 
@@ -80,3 +85,33 @@ async def test_brand_and_assets_served_locally(portal_url: str) -> None:
     assert script.status_code == 200
     assert "EventSource" in script.text
     assert "http" not in page.text.split("<body>")[0].replace('name="viewport"', "")
+
+
+def test_sign_in_redirect_stays_local() -> None:
+    cases = {
+        "/tickets/7": "/tickets/7",
+        "/tickets?status=done&q=printer": "/tickets?status=done&q=printer",
+        "//evil.example/": "/tickets",
+        "/\t/evil.example/": "/tickets",
+        "/\\evil.example/": "/tickets",
+        "https://evil.example/": "/tickets",
+        "": "/tickets",
+        None: "/tickets",
+    }
+    for raw, expected in cases.items():
+        assert safe_next(raw) == expected, raw
+
+
+def test_session_cookie_secure_by_setting(database_url: str) -> None:
+    secure = load_settings(PortalSettings, environ={}, database_url=database_url)
+    plain = load_settings(
+        PortalSettings, environ={}, database_url=database_url, cookie_secure=False
+    )
+
+    secure_header = session_cookie(SimpleNamespace(settings=secure), "token").to_header()
+    plain_header = session_cookie(SimpleNamespace(settings=plain), "token").to_header()
+
+    assert "Secure" in secure_header
+    assert "HttpOnly" in secure_header
+    assert "SameSite=lax" in secure_header
+    assert "Secure" not in plain_header

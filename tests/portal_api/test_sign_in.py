@@ -2,7 +2,6 @@
 
 import hashlib
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 from sqlalchemy import text
@@ -80,8 +79,8 @@ async def test_session_cookie_attributes(
 ) -> None:
     customer = await new_customer_contact(customer_api)
     async with new_client(portal_url) as client:
-        asked = await post_form(client, "/sign-in/email", {"email": customer.address})
-        assert asked.status_code == 200
+        requested = await post_form(client, "/sign-in/email", {"email": customer.address})
+        assert requested.status_code == 200
         token = await mailbox.next_token(customer.address, "sign_in_link")
         used = await post_form(client, "/sign-in/link", {"token": token})
 
@@ -229,7 +228,7 @@ async def test_password_reset_ends_other_sessions(
         await sign_in_by_link(old_device, mailbox, customer.address)
         await set_password(old_device, PASSWORD)
 
-        asked = await post_form(client, "/password/forgot", {"email": customer.address})
+        requested = await post_form(client, "/password/forgot", {"email": customer.address})
         token = await mailbox.next_token(customer.address, "password_reset")
         form = await client.get("/password/reset", params={"token": token})
         mismatch = await post_form(
@@ -254,7 +253,7 @@ async def test_password_reset_ends_other_sessions(
         old_password = await password_sign_in(fresh, customer.address, PASSWORD)
         new = await password_sign_in(fresh, customer.address, new_password)
 
-    assert asked.status_code == 200
+    assert requested.status_code == 200
     assert form.status_code == 200
     assert mismatch.status_code == 400
     assert reset.status_code == 303
@@ -357,7 +356,7 @@ async def test_sign_out_everywhere(
     assert other_signed_in
 
 
-async def test_pages_need_sign_in(portal_url: str, blob_dir: Path) -> None:
+async def test_pages_need_sign_in(portal_url: str) -> None:
     async with new_client(portal_url) as client:
         page = await client.get("/tickets/1")
         api = await client.get("/api/tickets")

@@ -278,3 +278,43 @@ async def test_api_input_errors_name_the_field(alice: SignedIn, alice_ticket: Ow
     assert fields & {"$.text", "$.text_body"}
     assert created.status_code == 201
     assert re.fullmatch(r"[0-9a-f-]{36}", created.json()["interaction_id"])
+
+
+async def test_api_creates_ticket(alice: SignedIn, tickets: TicketsApi) -> None:
+    token = await csrf_token(alice.client)
+    form = await tickets.client.post(
+        "/intake-forms",
+        json={
+            "name": unique("API form"),
+            "fields": [{"key": "serial", "label": "Serial", "type": "text", "required": True}],
+        },
+    )
+    assert form.status_code == 201, form.text
+    headers = {"x-csrftoken": token}
+    subject = unique("Created by script")
+
+    created = await alice.client.post(
+        "/api/tickets", json={"subject": subject, "text_body": "Hello"}, headers=headers
+    )
+    missing_answer = await alice.client.post(
+        "/api/tickets",
+        json={
+            "subject": subject,
+            "text_body": "Serial is missing",
+            "form_id": form.json()["id"],
+            "form_values": {},
+        },
+        headers=headers,
+    )
+    missing_subject = await alice.client.post(
+        "/api/tickets", json={"text_body": "No subject"}, headers=headers
+    )
+
+    assert created.status_code == 201, created.text
+    shown = await alice.client.get(f"/api/tickets/{created.json()['number']}")
+    assert shown.json()["subject"] == subject
+    assert missing_answer.status_code == 400
+    assert missing_answer.headers["content-type"].startswith("application/problem+json")
+    assert [error["field"] for error in missing_answer.json()["errors"]] == ["$.form_values.serial"]
+    assert missing_subject.status_code == 400
+    assert missing_subject.json()["errors"][0]["field"] == "$.subject"

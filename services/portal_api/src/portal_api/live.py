@@ -257,13 +257,16 @@ class LiveHub:
     def _on_interaction(self, event: InteractionAdded) -> None:
         if not (event.customer_visible and is_customer_visible(event.type)):
             return
+        from_customer = event.type in _CUSTOMER_AUTHORED
         update = LiveUpdate(
             "interaction",
             {
                 "ticket_id": str(event.ticket_id),
                 "id": str(event.interaction_id),
-                "author": event.author,
-                "from_customer": event.type in _CUSTOMER_AUTHORED,
+                # An agent is recorded by an internal address, which customers never see:
+                # the page shows ticket_service's display name from the ticket instead.
+                "author": event.author if from_customer else None,
+                "from_customer": from_customer,
                 "text": event.text_body,
                 "created_at": event.created_at.isoformat(),
             },

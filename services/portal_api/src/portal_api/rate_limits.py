@@ -24,7 +24,11 @@ class Limit:
 
 
 async def is_exceeded(session: AsyncSession, limit: Limit, key: str) -> bool:
-    """Return whether `key` already used up its hits in the current window."""
+    """Return whether `key` already used up its hits in the current window.
+
+    NOTE: checking and recording are two statements without a lock, so requests that
+    arrive at the same moment can each pass and exceed the limit by their number.
+    """
     since = datetime.now(UTC) - limit.window
     hits = await session.scalar(
         select(func.count())

@@ -36,7 +36,7 @@
     var meta = document.createElement("p");
     meta.className = "message-meta";
     var author = document.createElement("strong");
-    author.textContent = update.author;
+    author.textContent = update.author || "Support";
     var time = document.createElement("time");
     time.dateTime = update.created_at;
     time.textContent = formatTime(update.created_at);
@@ -50,6 +50,21 @@
 
     item.appendChild(meta);
     item.appendChild(text);
+    if (update.attachments && update.attachments.length) {
+      var list = document.createElement("ul");
+      list.className = "attachments";
+      list.setAttribute("aria-label", "Attachments");
+      update.attachments.forEach(function (attachment) {
+        var entry = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = "/tickets/" + update.number + "/attachments/" + attachment.sha256;
+        link.setAttribute("download", "");
+        link.textContent = attachment.filename;
+        entry.appendChild(link);
+        list.appendChild(entry);
+      });
+      item.appendChild(list);
+    }
     return item;
   }
 
@@ -83,28 +98,60 @@
     var conversation = document.getElementById("conversation");
     var statusBadge = document.getElementById("ticket-status");
 
+    function fetchTicket() {
+      return fetch("/api/tickets/" + page.dataset.number, {
+        headers: { Accept: "application/json" }
+      }).then(function (response) {
+        return response.ok ? response.json() : null;
+      });
+    }
+
+    // Returns how many interactions were new to the page.
+    function applyTicket(ticket) {
+      var added = 0;
+      setStatus(statusBadge, ticket.status);
+      ticket.interactions.forEach(function (interaction) {
+        var isNew = addInteraction(conversation, {
+          id: interaction.id,
+          number: ticket.number,
+          author: interaction.author_name,
+          from_customer: interaction.from_customer,
+          text: interaction.text_body,
+          created_at: interaction.created_at,
+          attachments: interaction.attachments
+        });
+        added += isNew ? 1 : 0;
+      });
+      return added;
+    }
+
     function resynchronise() {
-      fetch("/api/tickets/" + page.dataset.number, { headers: { Accept: "application/json" } })
-        .then(function (response) {
-          return response.ok ? response.json() : null;
-        })
+      fetchTicket()
         .then(function (ticket) {
-          if (!ticket) {
-            return;
+          if (ticket) {
+            applyTicket(ticket);
           }
-          setStatus(statusBadge, ticket.status);
-          ticket.interactions.forEach(function (interaction) {
-            addInteraction(conversation, {
-              id: interaction.id,
-              author: interaction.author_name,
-              from_customer: interaction.from_customer,
-              text: interaction.text_body,
-              created_at: interaction.created_at
-            });
-          });
         })
         .catch(function () {
           announce("Live updates paused. Reload the page to see new messages.");
+        });
+    }
+
+    // The event carries the text, but the ticket has the author's display name and the
+    // attachments, so the page reloads the ticket and falls back to the event's text.
+    function showInteraction(update) {
+      fetchTicket()
+        .then(function (ticket) {
+          return ticket ? applyTicket(ticket) : 0;
+        })
+        .catch(function () {
+          return 0;
+        })
+        .then(function (added) {
+          update.number = page.dataset.number;
+          if (addInteraction(conversation, update) || added > 0) {
+            announce("New message on this request.");
+          }
         });
     }
 
@@ -116,10 +163,7 @@
       announce("Status changed to " + update.status + ".");
     });
     source.addEventListener("interaction", function (event) {
-      var update = JSON.parse(event.data);
-      if (addInteraction(conversation, update)) {
-        announce("New message from " + update.author + ".");
-      }
+      showInteraction(JSON.parse(event.data));
     });
   }
 

@@ -5,16 +5,23 @@ It uses the session cookie like the pages, so writes need the CSRF token in the
 the field.
 """
 
+import uuid
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from helpdesk_contracts.messages import PortalTicketListReply, PortalTicketView
+from helpdesk_contracts.enums import TicketSource
+from helpdesk_contracts.messages import (
+    PortalSubmitRequest,
+    PortalTicketListReply,
+    PortalTicketView,
+)
 from helpdesk_runtime.problems import ProblemError
 from portal_api.context import PortalDependency
-from portal_api.web.auth import required_account
+from portal_api.web.auth import required_account, viewer_of
+from portal_api.web.submissions import MAX_MESSAGE_LENGTH, MAX_SUBJECT_LENGTH
 from portal_api.web.ticket_access import list_tickets, load_ticket, post_reply
 
 StatusFilter = Literal["", "active", "waiting", "done"]
@@ -30,6 +37,28 @@ class ReplyCreated(msgspec.Struct):
     """The interaction a reply became."""
 
     interaction_id: str
+
+
+class TicketBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new ticket; `form_values` maps the field keys of the intake form `form_id` to values."""
+
+    subject: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_SUBJECT_LENGTH)]
+    text_body: Annotated[str, msgspec.Meta(max_length=MAX_MESSAGE_LENGTH)] = ""
+    form_id: uuid.UUID | None = None
+    form_values: dict[str, object] = msgspec.field(default_factory=dict)
+
+
+class TicketCreatedOut(msgspec.Struct):
+    """The number of the new ticket, as in `/tickets/{number}`."""
+
+    number: int
+
+
+def _answer_path(field: str) -> str:
+    # ticket_service names form fields by key and the fixed inputs by their own name.
+    if field in {"subject", "text_body", "form_id"}:
+        return f"$.{field}"
+    return f"$.form_values.{field}"
 
 
 class TicketApiController(Controller):
@@ -48,6 +77,34 @@ class TicketApiController(Controller):
     ) -> PortalTicketListReply:
         account = await required_account(request, portal)
         return await list_tickets(portal, account, status, search, after)
+
+    @post("/", status_code=201)
+    async def create_api(
+        self, request: Request[Any, Any, Any], portal: PortalDependency, data: JSONBody[TicketBody]
+    ) -> TicketCreatedOut:
+        account = await required_account(request, portal)
+        reply = await portal.requests.submit(
+            PortalSubmitRequest(
+                viewer=viewer_of(account),
+                source=TicketSource.PORTAL,
+                subject=data.subject.strip(),
+                text_body=data.text_body.strip(),
+                form_id=data.form_id,
+                form_values=data.form_values,
+            )
+        )
+        if reply.field_errors or reply.number is None:
+            errors = [
+                {"field": _answer_path(error.field), "detail": error.message}
+                for error in reply.field_errors
+            ]
+            raise ProblemError(
+                400,
+                "Invalid request",
+                "The ticket was not created; see `errors`.",
+                extra={"errors": errors},
+            )
+        return TicketCreatedOut(number=reply.number)
 
     @get("/{number:int}")
     async def show_api(

@@ -1,5 +1,6 @@
 """The session cookie, and the dependencies that require or look up the signed-in account."""
 
+import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -15,6 +16,8 @@ from portal_api.accounts import Account
 from portal_api.browser_sessions import SESSION_COOKIE, signed_in_account
 from portal_api.context import Portal
 from portal_api.web.rendering import ACCOUNT_STATE_KEY, remember_account
+
+_LOCAL_PATH = re.compile(r"/[A-Za-z0-9/_.~%?=&+-]*")
 
 
 class SignInRequiredError(NotAuthorizedException):
@@ -95,7 +98,11 @@ def handle_sign_in_required(
 
 
 def safe_next(raw: str | None) -> str:
-    """Return a local path to go to after sign-in; anything else becomes the ticket list."""
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
+    """Return a local path to go to after sign-in; anything else becomes the ticket list.
+
+    Only plain path characters are accepted: browsers drop tabs and newlines and read a
+    backslash as a slash, so "/\t/host" or "/\\host" would leave the portal.
+    """
+    if raw and _LOCAL_PATH.fullmatch(raw) and not raw.startswith("//"):
         return raw
     return "/tickets"

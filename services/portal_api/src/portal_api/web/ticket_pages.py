@@ -11,6 +11,7 @@ from portal_api.uploads import present_files
 from portal_api.web.auth import required_account
 from portal_api.web.downloads import attachment_response
 from portal_api.web.rendering import render
+from portal_api.web.submissions import answer_labels
 from portal_api.web.ticket_access import (
     STATUS_FILTERS,
     list_tickets,
@@ -56,7 +57,15 @@ class TicketPagesController(Controller):
     ) -> Template:
         account = await required_account(request, portal)
         ticket = await load_ticket(portal, account, number)
-        return render(request, portal.settings, "ticket.html", ticket=ticket, errors={}, entered="")
+        return render(
+            request,
+            portal.settings,
+            "ticket.html",
+            ticket=ticket,
+            labels=await answer_labels(portal, ticket),
+            errors={},
+            entered="",
+        )
 
     @post("/tickets/{number:int}/replies")
     async def reply(
@@ -77,6 +86,7 @@ class TicketPagesController(Controller):
                 "ticket.html",
                 status_code=400,
                 ticket=ticket,
+                labels=await answer_labels(portal, ticket),
                 errors=outcome.errors,
                 entered=text,
             )
