@@ -3,6 +3,11 @@
 A hit is one row; a check counts the rows of a key inside the window. Rows older than
 the window are deleted when the same key is hit again, so the table keeps only recent
 hits of active keys.
+
+A check takes a transaction-scoped advisory lock on its bucket and key, so concurrent
+requests for the same key (on any replica) check and record one after another and
+together never pass more than the limit. Callers check the IP bucket before the address
+bucket in every transaction, so two transactions never wait on each other's locks.
 """
 
 import uuid
@@ -24,11 +29,15 @@ class Limit:
 
 
 async def is_exceeded(session: AsyncSession, limit: Limit, key: str) -> bool:
-    """Return whether `key` already used up its hits in the current window.
+    """Lock `key` until the transaction ends and return whether it used up its hits.
 
-    NOTE: checking and recording are two statements without a lock, so requests that
-    arrive at the same moment can each pass and exceed the limit by their number.
+    The lock makes the check and a following `record_hit` in the same transaction one
+    step for every other transaction that checks the same key.
     """
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"{limit.bucket}:{key}", 0)))
+    )
+
     since = datetime.now(UTC) - limit.window
     hits = await session.scalar(
         select(func.count())
