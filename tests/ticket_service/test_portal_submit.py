@@ -187,6 +187,29 @@ async def test_form_presets_and_values_stored(
     assert view.interactions[0].attachments == (photo,)
 
 
+async def test_answer_labels_outlive_form(
+    customer_api: httpx.AsyncClient, tickets: TicketsApi, nats_connection: NatsClient
+) -> None:
+    form = await create_form(tickets)
+    viewer = await new_account(customer_api)
+    reply = await submit(
+        nats_connection,
+        viewer,
+        unique("Phone"),
+        form_id=uuid.UUID(form["id"]),
+        form_values={"device": "Phone", "serial": "SN-2"},
+    )
+    assert reply.number is not None
+    deactivated = await tickets.client.post(f"/intake-forms/{form['id']}/deactivate")
+    assert deactivated.status_code == 200, deactivated.text
+
+    view = (await show(nats_connection, viewer, reply.number)).ticket
+
+    assert view is not None
+    assert view.form_labels["device"] == "Device"
+    assert view.form_labels["serial"] == "Serial number"
+
+
 async def test_web_submission_resolves_sender(
     customer_api: httpx.AsyncClient, tickets: TicketsApi, nats_connection: NatsClient
 ) -> None:

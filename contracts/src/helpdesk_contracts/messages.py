@@ -335,6 +335,9 @@ class PortalTicketView(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     form_name: str | None = None
     form_values: dict[str, object] = msgspec.field(default_factory=dict)
+    # The labels of the form's fields by key, from the form as stored, so answers keep
+    # their labels after the form is renamed or deactivated.
+    form_labels: dict[str, str] = msgspec.field(default_factory=dict)
     interactions: tuple[PortalInteraction, ...] = ()
 
 

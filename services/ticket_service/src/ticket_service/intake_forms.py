@@ -226,6 +226,16 @@ async def form_name_of(session: AsyncSession, form_id: uuid.UUID | None) -> str 
     return name
 
 
+async def form_labels_of(session: AsyncSession, form_id: uuid.UUID | None) -> dict[str, str]:
+    """Return the labels of the form's fields by key, of an inactive form too."""
+    if form_id is None:
+        return {}
+    form = await session.get(IntakeFormRecord, form_id)
+    if form is None:
+        return {}
+    return {field.key: field.label for field in form_fields(form)}
+
+
 def form_fields(form: IntakeFormRecord) -> tuple[IntakeFormField, ...]:
     """Return the form's stored fields as contract structs."""
     return msgspec.convert(form.fields, tuple[IntakeFormField, ...])

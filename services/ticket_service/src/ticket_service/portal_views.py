@@ -28,7 +28,7 @@ from helpdesk_contracts.messages import (
     PortalTicketView,
 )
 from helpdesk_contracts.visibility import is_customer_visible
-from ticket_service.intake_forms import form_name_of
+from ticket_service.intake_forms import form_labels_of, form_name_of
 from ticket_service.models import Interaction, Ticket
 from ticket_service.portal_scope import PortalScope
 
@@ -167,6 +167,7 @@ async def ticket_view(
         updated_at=ticket.updated_at,
         form_name=form_name,
         form_values=dict(ticket.form_values or {}),
+        form_labels=await form_labels_of(session, ticket.form_id),
         interactions=tuple(
             portal_interaction(interaction, support_name) for interaction in interactions
         ),

@@ -12,7 +12,6 @@ from helpdesk_contracts.messages import (
     IntakeForm,
     PortalFormsRequest,
     PortalSubmitRequest,
-    PortalTicketView,
     PortalViewer,
 )
 from helpdesk_runtime.logging import get_logger
@@ -40,21 +39,6 @@ async def load_forms(portal: Portal, *, anonymous: bool) -> tuple[IntakeForm, ..
     """Return the active intake forms, only the anonymous-enabled ones when `anonymous`."""
     reply = await portal.requests.forms(PortalFormsRequest(anonymous=anonymous))
     return reply.forms
-
-
-async def answer_labels(portal: Portal, ticket: PortalTicketView) -> dict[str, str]:
-    """Return the field labels of the ticket's form by key, to show beside its answers.
-
-    The ticket names its form only by name, so a form that was renamed or deactivated
-    since leaves the keys as they are.
-    """
-    if ticket.form_name is None or not ticket.form_values:
-        return {}
-    forms = await load_forms(portal, anonymous=False)
-    form = next((form for form in forms if form.name == ticket.form_name), None)
-    if form is None:
-        return {}
-    return {form_field.key: form_field.label for form_field in form.fields}
 
 
 def choose_form(forms: tuple[IntakeForm, ...], raw_id: str | None) -> IntakeForm | None:

@@ -11,7 +11,6 @@ from portal_api.uploads import present_files
 from portal_api.web.auth import required_account
 from portal_api.web.downloads import attachment_response
 from portal_api.web.rendering import render
-from portal_api.web.submissions import answer_labels
 from portal_api.web.ticket_access import (
     STATUS_FILTERS,
     list_tickets,
@@ -62,7 +61,7 @@ class TicketPagesController(Controller):
             portal.settings,
             "ticket.html",
             ticket=ticket,
-            labels=await answer_labels(portal, ticket),
+            labels=ticket.form_labels,
             errors={},
             entered="",
         )
@@ -86,7 +85,7 @@ class TicketPagesController(Controller):
                 "ticket.html",
                 status_code=400,
                 ticket=ticket,
-                labels=await answer_labels(portal, ticket),
+                labels=ticket.form_labels,
                 errors=outcome.errors,
                 entered=text,
             )
