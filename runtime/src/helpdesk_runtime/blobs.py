@@ -18,7 +18,11 @@ _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 class BlobStore:
-    """A folder of content-addressed files."""
+    """A folder of content-addressed files.
+
+    TODO: an S3-compatible backend chosen by setting. Only the folder exists; several
+    replicas on different hosts need the folder on shared storage until then.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
