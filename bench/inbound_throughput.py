@@ -9,7 +9,8 @@ Part 2 runs every service in this process on real NATS and PostgreSQL, delivers
 `--messages` new-thread messages over SMTP, and reports the SMTP accept latency (store,
 parse, JetStream ack) and the time until every message is a ticket. It does so once per
 level of `--smtp-clients`: that many SMTP connections send at the same time, each its
-share of the messages one after another.
+share of the messages one after another. `--separate-processes` runs each service as its
+own `python -m <service> serve` process instead.
 
 Run with `uv run python -m bench.inbound_throughput` from the repository root.
 """

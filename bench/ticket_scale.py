@@ -5,8 +5,8 @@ Creates a PostgreSQL database (a fresh one on the server in DATABASE_URL, defaul
 ticket_service migrate it, and loads `--tickets` tickets with set-based SQL
 (`INSERT ... SELECT` over `generate_series`):
 
-- created times spread over two years; tickets older than two weeks are mostly Closed,
-  with a small backlog of old tickets still open; newer ones spread over every status;
+- created times spread over two years. Tickets older than two weeks are mostly Closed,
+  with a backlog of 3.5 % still open, and newer ones spread over every status;
 - 1 to 5 interactions per ticket (3 on average): inbound mail, agent replies, internal
   notes, with text drawn from a support vocabulary with a skewed word frequency, so
   full-text search sees common and rare words;
@@ -244,10 +244,10 @@ FROM (
 JOIN bench_subjects AS subj ON subj.i = (g * 7919) % $1
 """
 
-# Interaction k of a ticket: 1 is the customer's first mail; even ones are agent
-# replies; odd ones after the first are customer mail, every third ticket's third
-# interaction an internal note. The first mail names an order number ("ord<number>"),
-# a word found in one ticket only.
+# Interaction k of a ticket: 1 is the customer's first mail, even ones are agent
+# replies, and odd ones after the first are customer mail. The third interaction of
+# every third ticket is an internal note. The first mail names an order number
+# ("ord<number>"), a word found in one ticket only.
 INTERACTIONS_SQL = """
 INSERT INTO tickets.interactions (
     id, ticket_id, type, author, customer_visible, text_body, created_at, message_id,

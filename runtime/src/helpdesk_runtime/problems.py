@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from helpdesk_runtime.logging import get_logger
+from helpdesk_runtime.validation_messages import readable_message
 
 log = get_logger(__name__)
 
@@ -80,14 +81,26 @@ def _field_path(message: str, key: object) -> str:
     return "$"
 
 
-def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
+def _body_type(request: Request[Any, Any, Any]) -> Any:
+    """Return the type the handler decodes its body into, or None."""
+    try:
+        data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    except AttributeError:
+        return None
+    return data_field.annotation if data_field is not None else None
+
+
+def _validation_errors(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     entries = exc.extra if isinstance(exc.extra, list) else []
     for entry in entries:
         if not isinstance(entry, dict):
             continue
-        message = str(entry.get("message", exc.detail))
-        field = _field_path(message, entry.get("key"))
+        raw_message = str(entry.get("message", exc.detail))
+        field = _field_path(raw_message, entry.get("key"))
+        message = readable_message(raw_message, field, _body_type(request))
         raw_source = entry.get("source", "")
         # Litestar reports body errors as "body" but parameters as a ParamType enum member.
         source = str(getattr(raw_source, "value", raw_source))
@@ -100,7 +113,7 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
 def handle_validation(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
-    errors = _validation_errors(exc)
+    errors = _validation_errors(request, exc)
     return problem_response(request, 400, "Invalid request", exc.detail, errors)
 
 
@@ -110,7 +123,26 @@ def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Respon
 
 
 def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    return problem_response(request, exc.status_code, _title_for(exc.status_code), exc.detail)
+    status, detail = exc.status_code, exc.detail
+
+    # Litestar parses any body as JSON, so a form or text body reads as malformed JSON.
+    if status == 400 and detail.startswith("JSON is malformed") and not _sent_json(request):
+        status = 415
+        detail = "Send the request body as JSON with the header Content-Type: application/json."
+
+    # The router's own 404 also covers a path parameter of the wrong type, such as a
+    # ticket number where a UUID belongs.
+    if status == 404 and detail == "Not Found":
+        detail = (
+            f"Nothing is found at {request.url.path}. Check the path and the type of its "
+            "parameters against the API's OpenAPI document."
+        )
+    return problem_response(request, status, _title_for(status), detail)
+
+
+def _sent_json(request: Request[Any, Any, Any]) -> bool:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
