@@ -6,6 +6,7 @@ import pytest
 
 from email_gateway.loops import sent_ticket_id
 from email_gateway.parsing import parse_email
+from email_gateway.parsing.auto_reply import is_automatic_reply
 
 
 def message_with(*header_lines: str) -> bytes:
@@ -38,6 +39,27 @@ def test_automatic_mail_flagged(header: str, reason: str) -> None:
     assert parsed.auto_submitted is True
     assert parsed.auto_submitted_reason is not None
     assert parsed.auto_submitted_reason.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("header", "answers_a_message"),
+    [
+        ("Auto-Submitted: auto-replied", True),
+        ("Auto-Submitted: auto-replied; owner-email=jane@customer.test", True),
+        ("X-Autoreply: yes", True),
+        ("X-Autorespond: Out of office", True),
+        ("Precedence: auto_reply", True),
+        ("Auto-Submitted: auto-generated", False),
+        ("Auto-Submitted: auto-notified", False),
+        ("Precedence: bulk", False),
+        ("List-Id: Printers <printers.lists.customer.test>", False),
+    ],
+)
+def test_automatic_replies_told_apart(header: str, answers_a_message: bool) -> None:
+    parsed = parse_email(message_with(header))
+
+    assert parsed.auto_submitted is True
+    assert is_automatic_reply(parsed.auto_submitted_reason) is answers_a_message
 
 
 @pytest.mark.parametrize("header", ["Auto-Submitted: no", "X-Autoreply: no", "Precedence: first"])

@@ -71,6 +71,7 @@ def inbound_mail(
     references: tuple[str, ...] = (),
     text: str = "Hello, something is broken.",
     auto_submitted: bool = False,
+    automatic_reply: bool = False,
 ) -> InboundEmailReceived:
     return InboundEmailReceived(
         raw_message_id=uuid.uuid4(),
@@ -82,8 +83,15 @@ def inbound_mail(
         subject=subject,
         received_at=datetime.now(UTC),
         text_body=text,
-        auto_submitted=auto_submitted,
-        auto_submitted_reason="auto-replied" if auto_submitted else None,
+        auto_submitted=auto_submitted or automatic_reply,
+        auto_submitted_reason=(
+            "Auto-Submitted: auto-replied"
+            if automatic_reply
+            else "Auto-Submitted: auto-generated"
+            if auto_submitted
+            else None
+        ),
+        automatic_reply=automatic_reply,
     )
 
 

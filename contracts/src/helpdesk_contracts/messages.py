@@ -79,6 +79,9 @@ class InboundEmailReceived(Message, frozen=True, kw_only=True):
     attachments: tuple[AttachmentInfo, ...] = ()
     auto_submitted: bool = False
     auto_submitted_reason: str | None = None
+    # An automatic answer to another message, such as an out-of-office reply (RFC 3834
+    # "auto-replied" and vendor auto-responder headers); a subset of `auto_submitted`.
+    automatic_reply: bool = False
     list_id: str | None = None
     thread_index: str | None = None
     parse_warnings: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ import uuid
 import msgspec
 
 from email_gateway.parsing import ParsedEmail
+from email_gateway.parsing.auto_reply import is_automatic_reply
 from email_gateway.raw_store import StoredRaw
 from helpdesk_contracts.messages import AttachmentInfo, InboundEmailReceived
 from helpdesk_runtime.messaging import encode
@@ -65,6 +66,7 @@ def build_event(
         attachments=attachments,
         auto_submitted=parsed.auto_submitted,
         auto_submitted_reason=parsed.auto_submitted_reason,
+        automatic_reply=is_automatic_reply(parsed.auto_submitted_reason),
         list_id=parsed.list_id,
         thread_index=parsed.thread_index,
         parse_warnings=parsed.warnings,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_contracts.enums import InteractionType, TicketPriority, TicketSource, TicketStatus
 from helpdesk_contracts.messages import InboundEmailReceived
 from helpdesk_runtime.logging import get_logger
+from helpdesk_runtime.metrics import counter
 from ticket_service import events
 from ticket_service.audit import note_status_change, record_audit, record_changed_fields, snapshot
 from ticket_service.enrichment import ContactResolver, enrich_new_ticket
@@ -40,6 +41,11 @@ from ticket_service.tickets import utc_now
 
 log = get_logger(__name__)
 
+UNTHREADED_AUTOMATIC_REPLIES = counter(
+    "ticket_automatic_replies_unthreaded_total",
+    "Automatic replies (such as out-of-office) that matched no ticket and opened none.",
+)
+
 
 @dataclass(frozen=True)
 class InboundContext:
@@ -54,7 +60,10 @@ class InboundContext:
 async def handle_inbound_email(
     session: AsyncSession, message: InboundEmailReceived, context: InboundContext
 ) -> Ticket | None:
-    """Thread `message` onto a ticket or open one; return None for a duplicate."""
+    """Thread `message` onto a ticket or open one.
+
+    Return None for a duplicate and for an automatic reply that matches no ticket.
+    """
     await lock_thread(session, thread_root(message))
 
     # Checked under the thread lock, so a concurrent delivery of the same message
@@ -65,6 +74,17 @@ async def handle_inbound_email(
 
     match = await find_thread(session, message, context.mail_domain)
     now = utc_now()
+    if match.ticket is None and message.automatic_reply:
+        # An out-of-office answer to mail that is no ticket (a sign-in link, a reply to a
+        # deleted thread) is no request for help. The gateway keeps the raw message.
+        UNTHREADED_AUTOMATIC_REPLIES.inc()
+        log.info(
+            "automatic reply matched no ticket, none opened",
+            reason=message.auto_submitted_reason,
+            sender=message.sender.address,
+        )
+        return None
+
     if match.ticket is None:
         ticket = await _open_ticket(session, message, match.follow_up_of, context, now)
         log.info(
@@ -204,7 +224,7 @@ def _adopt_earlier_root(ticket: Ticket, message: InboundEmailReceived) -> None:
 def _inbound_interaction(
     ticket_id: uuid.UUID, message: InboundEmailReceived, now: datetime
 ) -> Interaction:
-    return new_interaction(
+    interaction = new_interaction(
         ticket_id,
         InteractionType.EMAIL_INBOUND,
         author=message.sender.address,
@@ -218,6 +238,11 @@ def _inbound_interaction(
         attachments=msgspec.to_builtins(message.attachments),
         raw_message_id=message.raw_message_id,
     )
+    # Agents see automatic mail on the ticket, but the customer's portal does not show
+    # their own auto-responder's messages back to them.
+    if message.auto_submitted:
+        interaction.customer_visible = False
+    return interaction
 
 
 def _index_inbound(

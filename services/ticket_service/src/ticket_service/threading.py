@@ -22,7 +22,9 @@ What happens on a match depends on the ticket's status:
   `follow_up_of`.
 - Automatic mail (`auto_submitted`, such as out-of-office replies and delivery reports)
   never changes a status and never opens a follow-up: it is appended to the matched ticket,
-  even a Closed one.
+  even a Closed one, and hidden from the customer.
+- An automatic reply (`automatic_reply`, such as an out-of-office answer) that matches
+  no ticket opens none; other automatic mail, such as a monitoring alert, does.
 
 A ticket merged into another stands for the ticket it was merged into (followed through
 repeated merges), before the status rules above apply.

@@ -34,6 +34,22 @@ def detect_auto_submitted(
     return _auto_reply_reason(headers) or _bounce_reason(headers, content_type, report_type, sender)
 
 
+def is_automatic_reply(reason: str | None) -> bool:
+    """Return whether a reason of `detect_auto_submitted` marks an answer to another message.
+
+    Out-of-office and vacation replies answer a message; bulk mail, list mail and
+    automatically generated notices (RFC 3834 "auto-generated") do not.
+    """
+    if reason is None:
+        return False
+    name, _, value = reason.partition(": ")
+    if name == "Auto-Submitted":
+        return value == "auto-replied"
+    if name == "Precedence":
+        return value == "auto_reply"
+    return name in _AUTO_REPLY_HEADERS
+
+
 def _auto_reply_reason(headers: HeaderBlock) -> str | None:
     """Return the header that marks an auto-reply or bulk mail, or None."""
     auto_submitted = _first_token(headers.get("Auto-Submitted"))
