@@ -148,6 +148,14 @@ async def test_form_submission_creates_ticket(
     assert "INV-42" in page.text
     assert "<dt>Invoice number</dt>" in page.text
     assert "Refund, Tax" in page.text
+    shown = [
+        label
+        for label in ("Invoice number", "Amount", "Topics", "It is urgent")
+        if f"<dt>{label}</dt>" in page.text
+    ]
+    positions = [page.text.index(f"<dt>{label}</dt>") for label in shown]
+    assert shown == ["Invoice number", "Amount", "Topics", "It is urgent"]
+    assert positions == sorted(positions)
 
 
 async def test_web_form_creates_ticket(portal_url: str, tickets: TicketsApi) -> None:
@@ -237,3 +245,25 @@ async def test_web_form_rate_limited_per_ip(portal_url: str) -> None:
             statuses.append(response.status_code)
 
     assert statuses == [200] * 5 + [429]
+
+
+async def test_web_form_lists_every_mistake(portal_url: str) -> None:
+    async with new_client(portal_url) as client:
+        await client.get("/contact")
+        sent = await post_form(
+            client,
+            "/contact",
+            {
+                "form_started": started_long_ago(),
+                "website": "",
+                "name": "Hasty Visitor",
+                "email": "not-an-address",
+                "subject": "",
+                "text_body": "",
+            },
+        )
+
+    assert sent.status_code == 400
+    assert 'id="error-email"' in sent.text
+    assert 'id="error-subject"' in sent.text
+    assert 'id="error-text_body"' in sent.text

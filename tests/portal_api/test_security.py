@@ -77,6 +77,7 @@ async def test_brand_and_assets_served_locally(portal_url: str) -> None:
         brand = await client.get("/brand.css")
         script = await client.get("/static/portal.js")
         page = await client.get("/sign-in")
+        icon = await client.get("/favicon.ico")
 
     assert brand.status_code == 200
     assert brand.headers["content-type"].startswith("text/css")
@@ -84,6 +85,9 @@ async def test_brand_and_assets_served_locally(portal_url: str) -> None:
     assert "--brand-text: #ffffff;" in brand.text
     assert script.status_code == 200
     assert "EventSource" in script.text
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert 'fill="#1d4ed8"' in icon.text
     assert "http" not in page.text.split("<body>")[0].replace('name="viewport"', "")
 
 

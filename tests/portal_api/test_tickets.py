@@ -251,6 +251,7 @@ async def test_list_filters_search_and_pages(
     assert [ticket["number"] for ticket in done.json()["tickets"]] == [numbers[0]]
     # The portal in these tests shows 25 per page; four tickets fit on one.
     assert len(first_page.json()["tickets"]) == 4
+    assert set(first_page.json()) == {"tickets", "next_cursor"}
     assert cursor is None
     assert second_page.status_code == 200
     assert 'rel="next"' not in html_first.text

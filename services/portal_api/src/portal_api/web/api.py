@@ -15,7 +15,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from helpdesk_contracts.enums import TicketSource
 from helpdesk_contracts.messages import (
     PortalSubmitRequest,
-    PortalTicketListReply,
+    PortalTicketSummary,
     PortalTicketView,
 )
 from helpdesk_runtime.problems import ProblemError
@@ -61,6 +61,13 @@ def _answer_path(field: str) -> str:
     return f"$.form_values.{field}"
 
 
+class TicketPageOut(msgspec.Struct, kw_only=True):
+    """One page of the viewer's tickets; `next_cursor` goes into `after` for the next page."""
+
+    tickets: tuple[PortalTicketSummary, ...]
+    next_cursor: str | None
+
+
 class TicketApiController(Controller):
     """The viewer's tickets as JSON."""
 
@@ -74,9 +81,11 @@ class TicketApiController(Controller):
         status: Annotated[StatusFilter, QueryParameter(name="status")] = "",
         search: Annotated[str, QueryParameter(name="q", max_length=200)] = "",
         after: Annotated[str | None, QueryParameter(name="after", required=False)] = None,
-    ) -> PortalTicketListReply:
+    ) -> TicketPageOut:
         account = await required_account(request, portal)
-        return await list_tickets(portal, account, status, search, after)
+        page = await list_tickets(portal, account, status, search, after)
+        # The reply's message envelope (id, occurred_at, schema_version) is NATS plumbing.
+        return TicketPageOut(tickets=page.tickets, next_cursor=page.next_cursor)
 
     @post("/", status_code=201)
     async def create_api(

@@ -136,12 +136,16 @@ class WebFormController(Controller):
             return self._page(request, portal, forms, form, {"form": error}, entered, 429)
 
         email = normalise_email(raw_email)
+        known_errors = {}
         if email is None:
-            error = "Enter the email address we should answer, such as name@example.com."
-            return self._page(request, portal, forms, form, {"email": error}, entered, 400)
+            known_errors["email"] = (
+                "Enter the email address we should answer, such as name@example.com."
+            )
 
-        sender = EmailAddress(address=email, name=name)
-        submission = await submit_ticket(portal, data, form, sender=sender)
+        sender = EmailAddress(address=email, name=name) if email is not None else None
+        submission = await submit_ticket(
+            portal, data, form, sender=sender, known_errors=known_errors
+        )
         if submission.number is None:
             entered.update(submission.entered)
             return self._page(request, portal, forms, form, submission.errors, entered, 400)

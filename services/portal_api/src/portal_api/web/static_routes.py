@@ -3,6 +3,7 @@
 Nothing is loaded from a CDN: the CSP allows only this origin.
 """
 
+from html import escape
 from pathlib import Path
 
 from litestar import Response, get
@@ -38,9 +39,22 @@ def brand_css(settings: PortalSettings) -> str:
     return f":root {{\n  --brand: {colour};\n  --brand-text: {text_colour_on(colour)};\n}}\n"
 
 
+def favicon_svg(settings: PortalSettings) -> str:
+    """Return an icon of the product name's first letter on the brand colour."""
+    colour = settings.primary_colour.lower()
+    letter = escape(settings.product_name.strip()[:1].upper() or "?")
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+        f'<rect width="32" height="32" rx="6" fill="{colour}"/>'
+        '<text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="bold" '
+        f'text-anchor="middle" fill="{text_colour_on(colour)}">{letter}</text></svg>'
+    )
+
+
 def static_handlers(settings: PortalSettings) -> list[ControllerRouterHandler]:
-    """Return the route of the static files and of the generated brand stylesheet."""
+    """Return the routes of the static files, the brand stylesheet and the icon."""
     css = brand_css(settings)
+    icon = favicon_svg(settings)
 
     @get("/brand.css", sync_to_thread=False, include_in_schema=False)
     def brand_stylesheet() -> Response[str]:
@@ -50,7 +64,16 @@ def static_handlers(settings: PortalSettings) -> list[ControllerRouterHandler]:
             headers={"cache-control": "public, max-age=300"},
         )
 
+    # Browsers ask for an icon on every page; without one each page logs a 404.
+    @get(["/favicon.svg", "/favicon.ico"], sync_to_thread=False, include_in_schema=False)
+    def favicon() -> Response[str]:
+        return Response(
+            content=icon,
+            media_type="image/svg+xml",
+            headers={"cache-control": "public, max-age=86400"},
+        )
+
     files = create_static_files_router(
         path="/static", directories=[STATIC_DIR], include_in_schema=False
     )
-    return [brand_stylesheet, files]
+    return [brand_stylesheet, favicon, files]

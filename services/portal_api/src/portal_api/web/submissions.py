@@ -64,11 +64,20 @@ async def submit_ticket(
     *,
     viewer: PortalViewer | None = None,
     sender: EmailAddress | None = None,
+    known_errors: dict[str, str] | None = None,
 ) -> Submission:
-    """Read the fixed inputs and the form's fields, store files and ask for the ticket."""
+    """Read the fixed inputs and the form's fields, store files and ask for the ticket.
+
+    `known_errors` are the caller's own findings, such as an invalid sender address; with
+    any, every input is still checked, so the page lists all mistakes at once, and no
+    ticket is requested.
+    """
     subject = _text(data, "subject")
     text_body = _text(data, "text_body")
     submission = Submission(entered={"subject": subject, "text_body": text_body})
+    submission.errors.update(known_errors or {})
+    if not text_body:
+        submission.errors["text_body"] = "Enter a message."
     if not subject:
         submission.errors["subject"] = "Enter a short summary of your request."
     elif len(subject) > MAX_SUBJECT_LENGTH:
