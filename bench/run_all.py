@@ -2,13 +2,21 @@
 
 The parse benchmark needs a corpus folder in HELPDESK_EMAIL_CORPUS and is skipped
 without one. The resolve-contact, SLA timer and ticket scale benchmarks load a million
-rows each and take several minutes.
+rows each and take several minutes; the portal benchmarks load their own tickets too.
 """
 
 import os
 import sys
 
-from bench import inbound_throughput, parse_throughput, resolve_contact, sla_timers, ticket_scale
+from bench import (
+    inbound_throughput,
+    parse_throughput,
+    portal_latency,
+    portal_requests,
+    resolve_contact,
+    sla_timers,
+    ticket_scale,
+)
 
 
 def main() -> None:
@@ -22,6 +30,8 @@ def main() -> None:
     resolve_contact.main()
     sla_timers.main()
     ticket_scale.main()
+    portal_requests.main()
+    portal_latency.main()
 
 
 if __name__ == "__main__":
