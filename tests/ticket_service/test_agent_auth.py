@@ -229,6 +229,9 @@ async def test_teams_have_members(tickets: TicketsApi) -> None:
         "/teams", json={"name": name, "email": "team@x.test", "members": [member]}
     )
     again = await tickets.client.post("/teams", json={"name": name})
+    stranger = await tickets.client.post(
+        "/teams", json={"name": new_handle("team"), "members": ["nobody.here"]}
+    )
     added = await tickets.client.put(f"/teams/{name}/members/{TEST_ADMIN}")
     removed = await tickets.client.delete(f"/teams/{name}/members/{member}")
     listed = await tickets.client.get("/teams")
@@ -236,6 +239,8 @@ async def test_teams_have_members(tickets: TicketsApi) -> None:
     assert created.status_code == 201, created.text
     assert created.json()["members"] == [member]
     assert again.status_code == 409, again.text
+    assert stranger.status_code == 422, stranger.text
+    assert [error["field"] for error in stranger.json()["errors"]] == ["$.members"]
     assert added.json()["members"] == sorted([member, TEST_ADMIN])
     assert removed.json()["members"] == [TEST_ADMIN]
     [team] = [team for team in listed.json() if team["name"] == name]

@@ -15,6 +15,7 @@ from helpdesk_runtime.database import Sessions, unit_of_work
 from ticket_service.agents import (
     HANDLE_PATTERN,
     NewAgent,
+    check_assignable,
     create_agent,
     deactivate_agent,
     get_agent,
@@ -235,10 +236,14 @@ class TeamController(Controller):
 
     @post("/", status_code=201, guards=[requires(Permission.MANAGE_AGENTS)])
     async def create_team(self, data: JSONBody[TeamCreate], sessions: Sessions) -> TeamOut:
-        """Add a team with its members (admins only); a taken name is a 409."""
+        """Add a team with its members (admins only).
+
+        A taken name is a 409; a member that is no active agent is a 422 naming `$.members`.
+        """
         now = utc_now()
         name = data.name.strip()
         async with unit_of_work(sessions) as session:
+            await check_assignable(session, data.members, "$.members")
             team = await create_team(session, name, data.email, now)
             view = TeamView(team=team, members=[])
             for handle in data.members:
