@@ -8,7 +8,14 @@ rows each and take several minutes.
 import os
 import sys
 
-from bench import inbound_throughput, parse_throughput, resolve_contact, sla_timers, ticket_scale
+from bench import (
+    agent_auth,
+    inbound_throughput,
+    parse_throughput,
+    resolve_contact,
+    sla_timers,
+    ticket_scale,
+)
 
 
 def main() -> None:
@@ -22,6 +29,7 @@ def main() -> None:
     resolve_contact.main()
     sla_timers.main()
     ticket_scale.main()
+    agent_auth.main()
 
 
 if __name__ == "__main__":
