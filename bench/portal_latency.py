@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 import nats
 
+from bench.agent_key import bearer, bench_agent_key
 from customer_service.app import create_app as create_customer_app
 from customer_service.settings import CustomerSettings
 from helpdesk_runtime.local_servers import free_port
@@ -197,7 +198,11 @@ async def run(
         serving(create_customer_app(customer_settings)) as customer_url,
         serving(create_ticket_app(ticket_settings)) as ticket_url,
         httpx.AsyncClient(base_url=customer_url, timeout=30) as customer_api,
-        httpx.AsyncClient(base_url=ticket_url, timeout=30) as agent_api,
+        httpx.AsyncClient(
+            base_url=ticket_url,
+            timeout=30,
+            headers=bearer(await asyncio.to_thread(bench_agent_key, database_url)),
+        ) as agent_api,
     ):
         port = free_port()
         portal = subprocess.Popen(  # noqa: ASYNC220 (started once, before any measuring)
@@ -237,7 +242,7 @@ async def measure_portal(
         for index in range(5):
             await agent_api.post(
                 f"/tickets/{ticket['id']}/replies",
-                json={"text": f"Agent answer {index}", "author": "agent@bench.test"},
+                json={"text": f"Agent answer {index}"},
             )
         await post_form(client, f"/tickets/{page_number}/replies", {"text_body": "Thanks!"})
 
@@ -258,9 +263,7 @@ async def measure_portal(
         cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
     async def post_reply(text: str) -> None:
-        response = await agent_api.post(
-            f"/tickets/{ticket['id']}/replies", json={"text": text, "author": "agent@bench.test"}
-        )
+        response = await agent_api.post(f"/tickets/{ticket['id']}/replies", json={"text": text})
         if response.status_code != 201:
             raise RuntimeError(f"agent reply failed: {response.status_code} {response.text}")
 

@@ -9,6 +9,7 @@ import os
 import sys
 
 from bench import (
+    agent_auth,
     inbound_throughput,
     parse_throughput,
     portal_latency,
@@ -32,6 +33,7 @@ def main() -> None:
     ticket_scale.main()
     portal_requests.main()
     portal_latency.main()
+    agent_auth.main()
 
 
 if __name__ == "__main__":

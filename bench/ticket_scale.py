@@ -52,6 +52,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench.agent_key import bearer, bench_agent_key
 from helpdesk_runtime.local_servers import free_port
 from tests.support.infrastructure import fresh_database, nats_server, postgres_admin_url
 from tests.support.servers import wait_until
@@ -557,7 +558,8 @@ async def run_scenarios(base_url: str, database_url: str, arguments: argparse.Na
     samples = await draw_samples(database_url, 2_000)
     rng = random.Random(11)
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+    headers = bearer(await asyncio.to_thread(bench_agent_key, database_url))
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, headers=headers) as client:
         measured = [
             scenario
             for scenario in scenarios(client, samples, rng)

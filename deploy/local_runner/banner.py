@@ -23,6 +23,8 @@ class RunningStack:
     nats: str
     database: str
     mail_sink_running: bool
+    # A new API key of the demo admin agent, or None without ticket_service.
+    agent_key: str | None = None
 
 
 def smtp_example(port: int) -> str:
@@ -55,6 +57,8 @@ def banner_text(stack: RunningStack) -> str:
         lines.append(f"  {spec.title:<18}  {base_url}{_ENTRY_PATHS.get(spec.package, '')}")
         if spec.package == "ticket_service":
             lines.append(f"  {'OpenAPI docs':<18}  {base_url}/schema/swagger")
+            if stack.agent_key:
+                lines += _agent_key_lines(stack.agent_key, base_url)
 
     lines.append(f"  {'Outbound mail':<18}  {_outbound_mail(stack)}")
     lines.append(f"  {'NATS':<18}  {stack.nats}")
@@ -64,6 +68,15 @@ def banner_text(stack: RunningStack) -> str:
 
     lines += ["", "Ctrl-C stops everything.", _RULE]
     return "\n".join(lines)
+
+
+def _agent_key_lines(key: str, base_url: str) -> list[str]:
+    # A new key each start, printed only here: the database keeps its hash alone.
+    return [
+        f"  {'Agent API key':<18}  {key}",
+        "    (admin demo.admin; send it with every call to the agent API, for example:)",
+        f"    curl -H 'Authorization: Bearer {key}' {base_url}/tickets",
+    ]
 
 
 def _outbound_mail(stack: RunningStack) -> str:

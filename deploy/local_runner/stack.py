@@ -99,6 +99,7 @@ class LocalStack:
         await self._start_services(available, nats.url, database_url)
         await self._step(self._wait_until_ready())
         await self._step(self._seed())
+        demo_key = await self._step(self._demo_agent_key(database_url))
 
         return RunningStack(
             config=self.config,
@@ -107,6 +108,7 @@ class LocalStack:
             nats=f"{nats.url} ({nats.description})",
             database=f"{database_url} ({postgres.description})",
             mail_sink_running=self.mail_sink is not None,
+            agent_key=demo_key,
         )
 
     async def _start_mail_sink(self) -> None:
@@ -210,6 +212,17 @@ class LocalStack:
             say(f"created demo customers: {', '.join(report.created)}")
         if report.skipped:
             say(f"demo customers already present: {', '.join(report.skipped)}")
+
+    async def _demo_agent_key(self, database_url: str) -> str | None:
+        if "ticket_service" not in [child.name for child in self.services]:
+            return None
+        # Imported here: a checkout without ticket_service still starts the other services.
+        from deploy.local_runner.demo_agent import demo_admin_key
+
+        demo = await demo_admin_key(database_url)
+        if demo.created_agent:
+            say(f"created the demo admin agent {demo.handle}")
+        return demo.key
 
     async def _watch(self) -> int:
         children = [*self.services, *([self.mail_sink] if self.mail_sink else [])]

@@ -49,6 +49,16 @@ def test_full_stack_lists_every_address(config: RunnerConfig) -> None:
     assert "Not started" not in text
 
 
+def test_agent_key_is_shown_with_a_curl_example(config: RunnerConfig) -> None:
+    key = "hdk_0123456789abcdef_secret"
+
+    text = banner_text(full_stack(config, agent_key=key))
+
+    assert f"Agent API key       {key}" in text
+    assert f"curl -H 'Authorization: Bearer {key}' http://127.0.0.1:8000/tickets" in text
+    assert "Agent API key" not in banner_text(full_stack(config))
+
+
 def test_missing_services_are_named(config: RunnerConfig) -> None:
     running = [spec.package for spec in SERVICES if spec.package != "ticket_service"]
     stack = full_stack(config, started_services=running, missing_services=["ticket_service"])

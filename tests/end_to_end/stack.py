@@ -23,6 +23,7 @@ from helpdesk_runtime.settings import load_settings
 from sla_service.app import create_app as create_sla_app
 from sla_service.settings import SlaSettings
 from tests.support.servers import serving
+from tests.ticket_service.helpers import agent_key, bearer
 from ticket_service.app import create_app as create_ticket_app
 from ticket_service.settings import TicketSettings
 
@@ -37,6 +38,8 @@ class Stack:
     gateway_url: str
     smtp_port: int
     sink_dir: Path
+    # Authorization header of an admin agent for the agent API at `tickets_url`.
+    agent_headers: dict[str, str]
 
     def send_mail(self, raw: bytes, sender: str = "", recipient: str = SUPPORT_ADDRESS) -> str:
         """Deliver `raw` over SMTP and return the server's reply to DATA."""
@@ -99,6 +102,7 @@ async def running_stack(nats_url: str, database_url: str, work_dir: Path) -> Asy
             gateway_url=gateway_url,
             smtp_port=smtp_port,
             sink_dir=sink_dir,
+            agent_headers=bearer(await agent_key(database_url)),
         )
 
 

@@ -16,6 +16,7 @@ from tests.portal_api.support import SECRET_KEY, AccountMailbox, account_mailbox
 from tests.support.servers import serving
 from tests.ticket_service.helpers import (
     TicketsApi,
+    agent_client,
     running_customer_service,
     running_ticket_service,
     ticket_settings,
@@ -61,7 +62,7 @@ async def tickets(
 ) -> AsyncIterator[TicketsApi]:
     async with (
         running_ticket_service(ticket_settings(nats_url, database_url)) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+        agent_client(base_url, database_url) as client,
     ):
         yield TicketsApi(client)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import msgspec
 import pytest
 from litestar import Litestar, get, post
+from litestar.params import FromPath
 from litestar.testing import TestClient
 
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS, PROBLEM_JSON
@@ -34,7 +35,7 @@ async def create_palette(data: Palette) -> dict[str, str]:
 
 
 @get("/palettes/{palette_id:uuid}")
-async def show_palette(palette_id: uuid.UUID) -> dict[str, str]:
+async def show_palette(palette_id: FromPath[uuid.UUID]) -> dict[str, str]:
     return {"id": str(palette_id)}
 
 

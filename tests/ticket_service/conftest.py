@@ -10,6 +10,7 @@ from nats.js import JetStreamContext
 
 from tests.ticket_service.helpers import (
     TicketsApi,
+    agent_client,
     running_customer_service,
     running_ticket_service,
     ticket_settings,
@@ -32,7 +33,7 @@ async def tickets(
     settings = ticket_settings(nats_url, database_url)
     async with (
         running_ticket_service(settings) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+        agent_client(base_url, database_url) as client,
     ):
         yield TicketsApi(client)
 

@@ -16,10 +16,18 @@ from customer_service.app import create_app as create_customer_app
 from customer_service.settings import CustomerSettings
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import EmailAddress, InboundEmailReceived, Message
+from helpdesk_runtime.database import create_engine, create_session_factory, unit_of_work
+from helpdesk_runtime.migrations import upgrade_to_head
 from helpdesk_runtime.settings import load_settings
 from tests.support.servers import serving, wait_until
+from ticket_service.agents import NewAgent, create_agent, get_agent
+from ticket_service.api_keys import issue_key
 from ticket_service.app import create_app as create_ticket_app
+from ticket_service.errors import AgentNotFoundError
+from ticket_service.models import SCHEMA
+from ticket_service.roles import ADMIN_ROLE
 from ticket_service.settings import TicketSettings
+from ticket_service.tickets import utc_now
 
 MAIL_DOMAIN = "tickets.test"
 SUPPORT_ADDRESS = "support@tickets.test"
@@ -51,6 +59,57 @@ async def running_customer_service(nats_url: str, database_url: str) -> AsyncIte
 async def running_ticket_service(settings: TicketSettings) -> AsyncIterator[str]:
     async with serving(create_ticket_app(settings)) as base_url:
         yield base_url
+
+
+# The agent whose key the tests' API clients use, unless a test names another.
+TEST_ADMIN = "test.admin"
+
+
+async def agent_key(
+    database_url: str, handle: str = TEST_ADMIN, role: str = ADMIN_ROLE, display_name: str = ""
+) -> str:
+    """Return a new API key of the agent `handle`, creating the agent when it is missing.
+
+    It writes to the database directly, as `python -m ticket_service keys create` does, so
+    the first key exists before anyone can call the API.
+    """
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        await upgrade_to_head(engine, "ticket_service", SCHEMA)
+        async with unit_of_work(create_session_factory(engine)) as session:
+            try:
+                agent = await get_agent(session, handle)
+            except AgentNotFoundError:
+                new_agent = NewAgent(
+                    handle=handle,
+                    display_name=display_name or handle.replace(".", " ").title(),
+                    email=f"{handle}@{MAIL_DOMAIN}",
+                    role=role,
+                )
+                agent = await create_agent(session, new_agent, utc_now())
+            issued = await issue_key(session, agent, "tests", utc_now())
+    finally:
+        await engine.dispose()
+    return issued.key
+
+
+def bearer(key: str) -> dict[str, str]:
+    """Return the Authorization header of an API key."""
+    return {"Authorization": f"Bearer {key}"}
+
+
+@contextlib.asynccontextmanager
+async def agent_client(
+    base_url: str,
+    database_url: str,
+    handle: str = TEST_ADMIN,
+    role: str = ADMIN_ROLE,
+    display_name: str = "",
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Yield an HTTP client of the agent API that authenticates as the agent `handle`."""
+    key = await agent_key(database_url, handle, role, display_name)
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, headers=bearer(key)) as client:
+        yield client
 
 
 def unique(prefix: str) -> str:
@@ -191,8 +250,21 @@ class TicketsApi:
         return await self.client.patch(f"/tickets/{ticket_id}", json=body, headers=headers)
 
     async def reply(self, ticket_id: str, text: str, **headers: str) -> httpx.Response:
-        body = {"text": text, "author": "agent@tickets.test"}
+        body = {"text": text}
         return await self.client.post(f"/tickets/{ticket_id}/replies", json=body, headers=headers)
+
+    async def ensure_agents(self, *handles: str) -> None:
+        """Create the agents that do not exist yet, so tickets can be assigned to them."""
+        for handle in handles:
+            body = {"handle": handle, "display_name": handle.title(), "email": f"{handle}@x.test"}
+            response = await self.client.post("/agents", json=body)
+            assert response.status_code in (201, 409), response.text
+
+    async def ensure_teams(self, *names: str) -> None:
+        """Create the teams that do not exist yet, so tickets and rules can name them."""
+        for name in names:
+            response = await self.client.post("/teams", json={"name": name})
+            assert response.status_code in (201, 409), response.text
 
 
 async def open_ticket(

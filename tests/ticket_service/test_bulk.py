@@ -8,6 +8,8 @@ from tests.ticket_service.helpers import TicketsApi, open_ticket
 
 
 async def test_bulk_reports_each_ticket(tickets: TicketsApi, js: JetStreamContext) -> None:
+    await tickets.ensure_agents("alice", "bob")
+    await tickets.ensure_teams("tier-2")
     first = await open_ticket(tickets, js)
     second = await open_ticket(tickets, js)
     closed = await open_ticket(tickets, js)

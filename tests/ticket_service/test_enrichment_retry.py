@@ -14,6 +14,7 @@ from helpdesk_contracts.messages import TicketCreated, TicketEnriched
 from tests.support.servers import wait_until
 from tests.ticket_service.helpers import (
     TicketsApi,
+    agent_client,
     collect,
     inbound_mail,
     publish_mail,
@@ -56,7 +57,7 @@ async def test_ticket_enriched_after_customer_service_starts(
 
     async with (
         running_ticket_service(settings) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+        agent_client(base_url, database_url) as client,
     ):
         tickets = TicketsApi(client)
         await publish_mail(nats_connection.jetstream(), inbound_mail(subject, f"kim@{domain}"))

@@ -54,6 +54,8 @@ async def test_filters_narrow_the_list(
     category = unique("returns")
     await tickets.client.post("/categories", json={"name": category})
     tag = uuid.uuid4().hex[:10]
+    await tickets.ensure_teams("t1", "t2")
+    await tickets.ensure_agents("alice")
     first = await create(tickets, tags=[tag, "extra"], assigned_team="t1", priority="High")
     second = await create(tickets, tags=[tag], source="web", category=category)
     third = await create(tickets, tags=[tag], assigned_team="t2")

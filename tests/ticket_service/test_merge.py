@@ -9,6 +9,7 @@ from nats.js import JetStreamContext
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import TicketMerged
 from tests.ticket_service.helpers import (
+    TEST_ADMIN,
     TicketsApi,
     collect,
     events_for,
@@ -49,7 +50,7 @@ async def test_merge_moves_interactions(
     assert response.headers["etag"] == '"2"'
     assert [i["type"] for i in merged["interactions"]] == ["SYSTEM", "SYSTEM"]
     assert merged["interactions"][-1]["text_body"] == (
-        f"Merged into ticket #{target['number']} by lead."
+        f"Merged into ticket #{target['number']} by {TEST_ADMIN}."
     )
     assert ("merged_into", None, target["id"]) in [
         (e["field"], e["old_value"], e["new_value"]) for e in merged["audit"]
@@ -57,14 +58,14 @@ async def test_merge_moves_interactions(
     moved = [i["message_id"] for i in without_system(merged_target["interactions"])]
     assert sorted(moved) == sorted([source_message, target_message])
     assert merged_target["interactions"][-1]["text_body"] == (
-        f"Ticket #{source['number']} merged into this ticket by lead."
+        f"Ticket #{source['number']} merged into this ticket by {TEST_ADMIN}."
     )
     assert source["primary_contact_id"] in merged_target["contact_ids"]
     assert ("merged_from", None, source["id"]) in [
         (e["field"], e["old_value"], e["new_value"]) for e in merged_target["audit"]
     ]
     assert event.into_ticket_id == uuid.UUID(target["id"])
-    assert event.actor == "lead"
+    assert event.actor == TEST_ADMIN
 
 
 async def test_reply_to_merged_ticket_lands_on_target(

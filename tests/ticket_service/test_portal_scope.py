@@ -9,7 +9,13 @@ from nats.js import JetStreamContext
 
 from helpdesk_contracts.enums import InteractionType, TicketStatus
 from tests.support.servers import wait_until
-from tests.ticket_service.helpers import TicketsApi, inbound_mail, publish_mail, unique
+from tests.ticket_service.helpers import (
+    TicketsApi,
+    agent_client,
+    inbound_mail,
+    publish_mail,
+    unique,
+)
 from tests.ticket_service.portal_support import (
     Account,
     attachment,
@@ -131,7 +137,10 @@ async def test_internal_attachment_answers_as_missing(
 
 
 async def test_view_shows_only_visible_interactions(
-    customer_api: httpx.AsyncClient, tickets: TicketsApi, nats_connection: NatsClient
+    customer_api: httpx.AsyncClient,
+    tickets: TicketsApi,
+    nats_connection: NatsClient,
+    database_url: str,
 ) -> None:
     viewer = await new_account(customer_api)
     own = await open_portal_ticket(nats_connection, viewer, unique("VPN drops"))
@@ -142,13 +151,12 @@ async def test_view_shows_only_visible_interactions(
         response = await tickets.client.post(f"/tickets/{ticket_id}/notes", json=body)
         assert response.status_code == 201, response.text
     answered = await tickets.client.post(
-        f"/tickets/{ticket_id}/replies",
-        json={"text": "Try again now.", "author": "dana@corp.internal"},
+        f"/tickets/{ticket_id}/replies", json={"text": "Try again now."}
     )
     assert answered.status_code == 201, answered.text
-    named = await tickets.client.post(
-        f"/tickets/{ticket_id}/replies", json={"text": "Fixed for good.", "author": "Dana Smith"}
-    )
+    base_url = str(tickets.client.base_url)
+    async with agent_client(base_url, database_url, "dana", display_name="Dana Smith") as dana:
+        named = await dana.post(f"/tickets/{ticket_id}/replies", json={"text": "Fixed for good."})
     assert named.status_code == 201, named.text
     changed = await tickets.patch(ticket_id, {"status": "Waiting on Customer"})
     assert changed.status_code == 200, changed.text
@@ -163,7 +171,8 @@ async def test_view_shows_only_visible_interactions(
         "EMAIL_OUTBOUND",
     ]
     assert [i.from_customer for i in view.interactions] == [True, False, False]
-    assert view.interactions[1].author_name == "Helpdesk Support"
+    # Agents are shown by their display names, never by their handles.
+    assert view.interactions[1].author_name == "Test Admin"
     assert view.interactions[2].author_name == "Dana Smith"
     assert view.interactions[0].author_name.startswith("Contact ")
     assert not any("secret" in i.text_body for i in view.interactions)

@@ -44,6 +44,8 @@ HARDWARE_FIELDS: list[dict[str, Any]] = [
 
 
 async def create_form(tickets: TicketsApi, **overrides: Any) -> dict[str, Any]:
+    if overrides.get("team"):
+        await tickets.ensure_teams(overrides["team"])
     body = {"name": unique("Hardware"), "fields": HARDWARE_FIELDS, **overrides}
     response = await tickets.client.post("/intake-forms", json=body)
     assert response.status_code == 201, response.text

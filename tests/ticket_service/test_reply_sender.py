@@ -15,6 +15,7 @@ from tests.ticket_service.helpers import (
     SUPPORT_ADDRESS,
     Collector,
     TicketsApi,
+    agent_client,
     collect,
     events_for,
     open_ticket,
@@ -37,9 +38,11 @@ async def team_tickets(
     )
     async with (
         running_ticket_service(settings) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+        agent_client(base_url, database_url) as client,
     ):
-        yield TicketsApi(client)
+        tickets = TicketsApi(client)
+        await tickets.ensure_teams("billing", "tech", "sales")
+        yield tickets
 
 
 async def reply_on_team_ticket(

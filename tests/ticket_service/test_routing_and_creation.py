@@ -30,6 +30,9 @@ class Rules:
         self.created: list[str] = []
 
     async def add(self, **body: Any) -> dict[str, Any]:
+        if "set_team" in body:
+            team = await self.client.post("/teams", json={"name": body["set_team"]})
+            assert team.status_code in (201, 409), team.text
         response = await self.client.post("/routing-rules", json=body)
         assert response.status_code == 201, response.text
         self.created.append(response.json()["id"])

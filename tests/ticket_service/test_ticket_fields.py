@@ -2,12 +2,27 @@
 
 import uuid
 
+import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import AgentMentioned, TicketFieldsChanged
-from tests.ticket_service.helpers import TicketsApi, collect, events_for, open_ticket, unique
+from tests.ticket_service.helpers import (
+    TEST_ADMIN,
+    TicketsApi,
+    collect,
+    events_for,
+    open_ticket,
+    unique,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def people(tickets: TicketsApi) -> None:
+    """The agents and teams the tests assign tickets to."""
+    await tickets.ensure_agents("alice", "bob", "carol")
+    await tickets.ensure_teams("tier-1", "tier-2")
 
 
 async def create_category(tickets: TicketsApi, name: str) -> None:
@@ -80,7 +95,7 @@ async def test_audit_records_every_field(tickets: TicketsApi, js: JetStreamConte
     assert ("tags", [], ["vip"]) in audit
     assert ("category", None, category) in audit
     assert audit[-1] == ("assigned_team", "tier-2", None)
-    assert {e["actor"] for e in cleared.json()["audit"]} == {"lead"}
+    assert {e["actor"] for e in cleared.json()["audit"]} == {TEST_ADMIN}
     assert cleared.json()["assigned_team"] is None
     assert cleared.json()["category"] == category
 
@@ -96,8 +111,8 @@ async def test_system_interactions_narrate_changes(
 
     system = [i for i in detail["interactions"] if i["type"] == "SYSTEM"]
     assert [i["text_body"] for i in system] == [
-        "Status changed from Open to Pending by lead.",
-        "Ticket assigned to alice by agent.",
+        f"Status changed from Open to Pending by {TEST_ADMIN}.",
+        f"Ticket assigned to alice by {TEST_ADMIN}.",
     ]
     assert all(i["customer_visible"] is False for i in system)
     assert detail["version"] == 3
@@ -160,7 +175,7 @@ async def test_field_changes_emit_event(
     first, second = await events_for(changes, ticket["id"], 2)
 
     assert first.fields == ("assigned_team", "tags")
-    assert first.actor == "lead"
+    assert first.actor == TEST_ADMIN
     assert first.version == 2
     assert second.fields == ("assigned_to",)
     assert second.assigned_to == ("carol",)
@@ -188,4 +203,4 @@ async def test_internal_note_mentions_agents(
     assert public.status_code == 201, public.text
     assert [m.agent for m in found] == ["alice", "bob.smith"]
     assert {m.interaction_id for m in found} == {uuid.UUID(note.json()["id"])}
-    assert {m.author for m in found} == {"carol"}
+    assert {m.author for m in found} == {TEST_ADMIN}

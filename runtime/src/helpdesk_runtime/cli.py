@@ -1,8 +1,12 @@
-"""The command line every service shares: `serve`, `migrate`, `revision`, `settings`."""
+"""The command line every service shares: `serve`, `migrate`, `revision`, `settings`.
+
+A service may add its own commands beside these through `ServiceCommands`.
+"""
 
 import argparse
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from alembic import command
@@ -15,6 +19,21 @@ from helpdesk_runtime.migrations import alembic_config, upgrade_to_head
 from helpdesk_runtime.service import serve_http
 from helpdesk_runtime.settings import BaseSettings, describe_settings, load_settings
 
+# The object `add_subparsers` returns; argparse names its class privately.
+Subcommands = Any
+
+
+@dataclass(frozen=True)
+class ServiceCommands:
+    """Commands a service adds to the shared ones.
+
+    `add` declares them on the subcommand parser; `run` is awaited with the parsed
+    arguments and the loaded settings when one of them is chosen.
+    """
+
+    add: Callable[[Subcommands], None]
+    run: Callable[[argparse.Namespace, Any], Coroutine[Any, Any, None]]
+
 
 def run_service_command(
     argv: Sequence[str],
@@ -24,6 +43,7 @@ def run_service_command(
     create_app: Callable[[Any], Litestar],
     package: str,
     schema: str,
+    extra: ServiceCommands | None = None,
 ) -> None:
     """Parse `argv` and run the chosen command of the service `name`."""
     parser = argparse.ArgumentParser(prog=f"python -m {package}")
@@ -33,6 +53,9 @@ def run_service_command(
     revision = commands.add_parser("revision", help="autogenerate a migration from the models")
     revision.add_argument("message", help="short description of the schema change")
     commands.add_parser("settings", help="list the environment variables the service reads")
+    shared = set(commands.choices)
+    if extra is not None:
+        extra.add(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "settings":
@@ -43,7 +66,9 @@ def run_service_command(
     settings = load_settings(settings_type)
     configure_logging(name, settings.log_level, settings.log_json)
 
-    if arguments.command == "migrate":
+    if extra is not None and arguments.command not in shared | {None}:
+        asyncio.run(extra.run(arguments, settings))
+    elif arguments.command == "migrate":
         asyncio.run(_migrate(settings.database_url, package, schema))
     elif arguments.command == "revision":
         asyncio.run(_revision(settings.database_url, package, schema, arguments.message))

@@ -2,15 +2,29 @@
 
 from datetime import timedelta
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 
 from helpdesk_contracts.messages import EmailAddress
 from helpdesk_runtime.health import health_router
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS
 from helpdesk_runtime.service import ServiceRuntime
+from ticket_service.api.agents import AgentController, TeamController
+from ticket_service.api.authentication import (
+    PUBLIC_PATHS,
+    SECURITY_SCHEME,
+    SECURITY_SCHEME_NAME,
+    AgentAuthentication,
+    AuthenticationFailedError,
+    PermissionDeniedError,
+    handle_authentication_failed,
+    handle_permission_denied,
+    requires,
+)
 from ticket_service.api.bulk import BulkController
 from ticket_service.api.categories import CategoryController
 from ticket_service.api.intake_forms import IntakeFormController
@@ -29,6 +43,7 @@ from ticket_service.models import SCHEMA, outbox
 from ticket_service.portal_requests import register_portal_requests
 from ticket_service.portal_scope import ContactScopeClient
 from ticket_service.replies import OutboundIdentity
+from ticket_service.roles import Permission
 from ticket_service.settings import TicketSettings
 from ticket_service.sla_breaches import register_sla_breaches
 
@@ -81,28 +96,47 @@ def create_app(settings: TicketSettings) -> Litestar:
             for team, address in settings.team_sender_addresses().items()
         },
     )
-    return Litestar(
+    # Every route of the agent API needs an authenticated agent allowed to work tickets;
+    # routes that change configuration or manage agents add their own guard.
+    agent_api = Router(
+        path="/",
         route_handlers=[
-            health_router(SERVICE_NAME, runtime),
             TicketController,
             TicketFieldsController,
             CategoryController,
             RoutingRuleController,
             BulkController,
             IntakeFormController,
+            AgentController,
+            TeamController,
         ],
+        guards=[requires(Permission.WORK_TICKETS)],
+        security=[{SECURITY_SCHEME_NAME: []}],
+    )
+    authentication = DefineMiddleware(
+        AgentAuthentication, sessions=lambda: runtime.sessions, exclude=PUBLIC_PATHS
+    )
+    return Litestar(
+        route_handlers=[health_router(SERVICE_NAME, runtime), agent_api],
+        middleware=[authentication],
         dependencies={
             "sessions": Provide(lambda: runtime.sessions, sync_to_thread=False),
             "outbound_identity": Provide(lambda: identity, sync_to_thread=False),
             "contact_resolver": Provide(lambda: resolver, sync_to_thread=False),
             "account_context": Provide(lambda: account_context, sync_to_thread=False),
         },
-        exception_handlers={**EXCEPTION_HANDLERS, TicketError: handle_ticket_error},
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            TicketError: handle_ticket_error,
+            AuthenticationFailedError: handle_authentication_failed,
+            PermissionDeniedError: handle_permission_denied,
+        },
         lifespan=[runtime.lifespan],
         openapi_config=OpenAPIConfig(
             title="Helpdesk ticket_service",
             version="0.1.0",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(security_schemes={SECURITY_SCHEME_NAME: SECURITY_SCHEME}),
         ),
     )

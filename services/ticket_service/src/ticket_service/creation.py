@@ -21,6 +21,7 @@ from ticket_service.enrichment import ContactResolver, enrich_new_ticket
 from ticket_service.interactions import new_interaction
 from ticket_service.models import Ticket, ticket_number_seq
 from ticket_service.routing import ROUTED_FIELDS, ROUTING_ACTOR, route_new_ticket
+from ticket_service.teams import check_team
 from ticket_service.tickets import utc_now
 
 log = get_logger(__name__)
@@ -47,6 +48,7 @@ async def create_ticket(
 ) -> Ticket:
     """Create, route and announce the ticket; the caller commits."""
     await check_category(session, request.category)
+    await check_team(session, request.assigned_team, "$.assigned_team")
 
     now = utc_now()
     number = await session.scalar(ticket_number_seq.next_value())

@@ -74,3 +74,51 @@ class RoutingRuleNotFoundError(TicketError):
 
     def __init__(self, rule_id: uuid.UUID) -> None:
         super().__init__(f"No routing rule with id {rule_id}.")
+
+
+class UnknownAgentError(TicketError):
+    """Raised when a ticket is assigned to a handle that is no active agent."""
+
+    def __init__(self, handle: str, field: str = "$.assigned_to") -> None:
+        super().__init__(
+            f"No active agent with the handle {handle!r}; GET /agents lists the agents."
+        )
+        self.field = field
+
+
+class UnknownTeamError(TicketError):
+    """Raised when a ticket, routing rule or intake form names a team that does not exist."""
+
+    def __init__(self, name: str, field: str = "$.assigned_team") -> None:
+        super().__init__(
+            f"No team named {name!r}; create it with POST /teams or pick a listed one."
+        )
+        self.field = field
+
+
+class AgentNotFoundError(TicketError):
+    """Raised when no agent has the requested handle."""
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(f"No agent with the handle {handle!r}.")
+
+
+class AgentExistsError(TicketError):
+    """Raised when a new agent's handle is taken."""
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(f"An agent with the handle {handle!r} exists already.")
+
+
+class TeamExistsError(TicketError):
+    """Raised when a new team's name is taken."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A team named {name!r} exists already.")
+
+
+class ApiKeyNotFoundError(TicketError):
+    """Raised when no key the caller may manage has the requested key id."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"No API key with the id {key_id!r}.")

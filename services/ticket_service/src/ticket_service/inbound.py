@@ -33,6 +33,7 @@ from ticket_service.participants import (
     NO_INTERNAL_ADDRESSES,
     InternalAddresses,
     add_cc_recipients,
+    agent_addresses,
     requester_of,
 )
 from ticket_service.routing import ROUTED_FIELDS, ROUTING_ACTOR, route_new_ticket
@@ -136,7 +137,7 @@ async def _open_ticket(
         version=1,
     )
     if not message.auto_submitted:
-        add_cc_recipients(ticket, message, context.internal)
+        add_cc_recipients(ticket, message, context.internal, await agent_addresses(session))
     await enrich_new_ticket(ticket, context.resolver, requester.name, context.correlation_id)
     before_routing = snapshot(ticket, ROUTED_FIELDS)
     recipients = [address.address for address in (*message.to, *message.cc)]
@@ -168,7 +169,7 @@ async def _append_to_ticket(
     await append_interaction(session, ticket, interaction, now)
     _index_inbound(session, message, interaction, now)
     _adopt_earlier_root(ticket, message)
-    _copy_new_participants(session, ticket, message, context, now)
+    await _copy_new_participants(session, ticket, message, context, now)
 
     # Automatic mail (RFC 3834) such as an out-of-office reply is no news from the
     # customer, so it never moves the ticket.
@@ -185,7 +186,7 @@ async def _append_to_ticket(
         await note_status_change(session, ticket, from_status, actor, now, context.correlation_id)
 
 
-def _copy_new_participants(
+async def _copy_new_participants(
     session: AsyncSession,
     ticket: Ticket,
     message: InboundEmailReceived,
@@ -197,7 +198,7 @@ def _copy_new_participants(
     if message.auto_submitted:
         return
     before = list(ticket.cc_recipients)
-    added = add_cc_recipients(ticket, message, context.internal)
+    added = add_cc_recipients(ticket, message, context.internal, await agent_addresses(session))
     if added:
         actor = message.sender.address
         record_audit(session, ticket.id, actor, "cc_recipients", before, ticket.cc_recipients, now)

@@ -23,6 +23,7 @@ from helpdesk_runtime.logging import get_logger
 from ticket_service.classification import check_category, normalize_tags
 from ticket_service.errors import TicketError
 from ticket_service.models import IntakeFormRecord
+from ticket_service.teams import check_team
 
 log = get_logger(__name__)
 
@@ -146,6 +147,7 @@ async def create_form(
     """Store a new active form; raise `InvalidIntakeFormError` or `UnknownCategoryError`."""
     check_definition(definition)
     await check_category(session, definition.category)
+    await check_team(session, definition.team, "$.team")
     form = IntakeFormRecord(id=uuid.uuid4(), active=True, created_at=now)
     _apply_definition(form, definition, now)
     session.add(form)
@@ -160,6 +162,7 @@ async def update_form(
     """Replace a form's definition; tickets submitted earlier keep their stored answers."""
     check_definition(definition)
     await check_category(session, definition.category)
+    await check_team(session, definition.team, "$.team")
     form = await get_form(session, form_id, for_update=True)
     _apply_definition(form, definition, now)
     await session.flush()

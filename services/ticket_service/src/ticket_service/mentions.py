@@ -4,6 +4,9 @@ A mention is `@` followed by an agent name of letters, digits and `._+-`, which 
 an email address (`@jane.doe` or `@jane@example.com`). The `@` must not follow a word
 character, so the domain part of an address in the text (`jane@example.com`) is no
 mention.
+
+NOTE: mentions are not checked against the agent records, so a token that names no
+agent handle still publishes `AgentMentioned`.
 """
 
 import re

@@ -13,8 +13,8 @@ The policy, as a support team runs a shared mailbox:
 - **Internal addresses never join.** These are the support mailbox and the team
   mailboxes, every address in their domains or in the Message-ID domain, and the
   message's envelope recipients (the support addresses the gateway accepted it for).
-  The agents of the ticket never join either: its assignees and the authors of its
-  replies and notes.
+  Agents never join either: the address of every agent record, and the assignees and
+  authors of replies and notes recorded by address before agents had records.
 - **Forwarded mail.** A new ticket from mail that an internal sender forwarded into
   support is opened for the original sender, taken from the forwarded header block
   (`From:` after "Forwarded message", "Original Message", "Begin forwarded message" or an
@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_contracts.enums import InteractionType
 from helpdesk_contracts.messages import EmailAddress, InboundEmailReceived
 from helpdesk_runtime.logging import get_logger
-from ticket_service.models import Interaction, Ticket
+from ticket_service.models import Agent, Interaction, Ticket
 
 log = get_logger(__name__)
 
@@ -148,12 +148,16 @@ def add_cc_recipients(
     ticket: Ticket,
     message: InboundEmailReceived,
     internal: InternalAddresses,
+    agents: Iterable[str] = (),
 ) -> list[str]:
-    """Add the message's other addresses to the ticket's Cc list; return the ones added."""
+    """Add the message's other addresses to the ticket's Cc list; return the ones added.
+
+    `agents` are the agents' addresses (see `agent_addresses`), which never join.
+    """
     excluded = InternalAddresses(
         addresses=internal.addresses
         | {normalized(address) for address in message.envelope_recipients}
-        | {normalized(agent) for agent in ticket.assigned_to},
+        | {normalized(agent) for agent in (*ticket.assigned_to, *agents)},
         domains=internal.domains,
     )
     known = {normalized(entry["address"]) for entry in ticket.cc_recipients}
@@ -211,6 +215,11 @@ async def reply_cc(
     return recipients
 
 
+async def agent_addresses(session: AsyncSession) -> set[str]:
+    """Return every agent's address, normalized: an agent is internal on any ticket."""
+    return {normalized(email) for email in await session.scalars(select(Agent.email))}
+
+
 async def _agents_of(session: AsyncSession, ticket: Ticket) -> set[str]:
     authors = await session.scalars(
         select(Interaction.author)
@@ -218,4 +227,5 @@ async def _agents_of(session: AsyncSession, ticket: Ticket) -> set[str]:
         .where(Interaction.type.in_(_AGENT_TYPES))
         .distinct()
     )
-    return {normalized(author) for author in (*authors, *ticket.assigned_to)}
+    recorded = {normalized(author) for author in (*authors, *ticket.assigned_to)}
+    return recorded | await agent_addresses(session)

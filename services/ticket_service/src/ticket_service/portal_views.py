@@ -2,8 +2,8 @@
 
 Every query carries the viewer's scope condition, so a ticket outside the scope is
 answered exactly like a ticket that does not exist. Only customer-visible interactions
-are read, and a view names agents by name only: an author recorded as an address is
-shown as the support team's name.
+are read, and a view names agents by name only: an agent's handle is shown as its
+display name, and an author recorded as an address as the support team's name.
 """
 
 import base64
@@ -11,7 +11,7 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,7 @@ from helpdesk_contracts.messages import (
 )
 from helpdesk_contracts.visibility import is_customer_visible
 from ticket_service.intake_forms import form_labels_of, form_name_of
-from ticket_service.models import Interaction, Ticket
+from ticket_service.models import Agent, Interaction, Ticket
 from ticket_service.portal_scope import PortalScope
 
 MAX_PAGE_SIZE = 100
@@ -151,11 +151,14 @@ async def ticket_view(
     if ticket is None:
         return None
 
-    interactions = await session.scalars(
-        select(Interaction)
-        .where(Interaction.ticket_id == ticket.id, visible_interaction())
-        .order_by(Interaction.created_at, Interaction.id)
+    interactions = list(
+        await session.scalars(
+            select(Interaction)
+            .where(Interaction.ticket_id == ticket.id, visible_interaction())
+            .order_by(Interaction.created_at, Interaction.id)
+        )
     )
+    agent_names = await _agent_names(session, interactions)
     form_name = await form_name_of(session, ticket.form_id)
     return PortalTicketView(
         ticket_id=ticket.id,
@@ -169,18 +172,34 @@ async def ticket_view(
         form_values=dict(ticket.form_values or {}),
         form_labels=await form_labels_of(session, ticket.form_id),
         interactions=tuple(
-            portal_interaction(interaction, support_name) for interaction in interactions
+            portal_interaction(interaction, support_name, agent_names)
+            for interaction in interactions
         ),
     )
 
 
-def portal_interaction(interaction: Interaction, support_name: str) -> PortalInteraction:
+async def _agent_names(
+    session: AsyncSession, interactions: Sequence[Interaction]
+) -> dict[str, str]:
+    """Return the display names of the agents among the interactions' authors, by handle."""
+    handles = {i.author for i in interactions if i.type not in CUSTOMER_TYPES}
+    if not handles:
+        return {}
+    rows = await session.execute(
+        select(Agent.handle, Agent.display_name).where(Agent.handle.in_(handles))
+    )
+    return {str(handle): str(name) for handle, name in rows}
+
+
+def portal_interaction(
+    interaction: Interaction, support_name: str, agent_names: Mapping[str, str] | None = None
+) -> PortalInteraction:
     """Return a visible interaction as the portal shows it."""
     from_customer = interaction.type in CUSTOMER_TYPES
     return PortalInteraction(
         id=interaction.id,
         type=interaction.type,
-        author_name=_author_name(interaction, from_customer, support_name),
+        author_name=_author_name(interaction, from_customer, support_name, agent_names or {}),
         from_customer=from_customer,
         text_body=interaction.text_body,
         html_body=interaction.html_body,
@@ -189,10 +208,17 @@ def portal_interaction(interaction: Interaction, support_name: str) -> PortalInt
     )
 
 
-def _author_name(interaction: Interaction, from_customer: bool, support_name: str) -> str:
+def _author_name(
+    interaction: Interaction,
+    from_customer: bool,
+    support_name: str,
+    agent_names: Mapping[str, str],
+) -> str:
     if from_customer:
         sender = interaction.email_from or {}
         return str(sender.get("name") or interaction.author)
+    if interaction.author in agent_names:
+        return agent_names[interaction.author]
     # Agents are recorded by name or by their address; an address is internal.
     if "@" in interaction.author or not interaction.author.strip():
         return support_name

@@ -21,6 +21,7 @@ from helpdesk_runtime.logging import get_logger
 from ticket_service.classification import check_category, normalize_tags
 from ticket_service.errors import RoutingRuleNotFoundError
 from ticket_service.models import RoutingRule, Ticket
+from ticket_service.teams import check_team
 
 log = get_logger(__name__)
 
@@ -50,9 +51,10 @@ class RuleDefinition:
 async def create_rule(
     session: AsyncSession, definition: RuleDefinition, now: datetime
 ) -> RoutingRule:
-    """Store a rule; raise `UnknownCategoryError` for a category that is not listed."""
+    """Store a rule; raise `UnknownCategoryError` or `UnknownTeamError` for unknown names."""
     await check_category(session, definition.category)
     await check_category(session, definition.set_category)
+    await check_team(session, definition.set_team, "$.set_team")
     rule = RoutingRule(
         id=uuid.uuid4(),
         name=definition.name,

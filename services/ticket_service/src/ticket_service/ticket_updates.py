@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpdesk_contracts.enums import TicketPriority, TicketStatus
 from helpdesk_runtime.logging import get_logger
 from ticket_service import events
+from ticket_service.agents import check_assignable
 from ticket_service.audit import note_assignment, note_status_change, record_audit
 from ticket_service.classification import check_category, normalize_agents, normalize_tags
 from ticket_service.lifecycle import check_agent_transition, set_status
 from ticket_service.models import Ticket
 from ticket_service.preconditions import IfMatch
+from ticket_service.teams import check_team
 from ticket_service.tickets import lock_ticket, record_change, utc_now
 
 log = get_logger(__name__)
@@ -117,12 +119,20 @@ async def apply_changes(
 ) -> AppliedChanges:
     """Set the changed fields of a locked ticket and add their audit entries.
 
-    Raises `InvalidTransitionError` or `UnknownCategoryError` before changing anything.
+    Raises `InvalidTransitionError`, `UnknownCategoryError`, `UnknownAgentError` or
+    `UnknownTeamError` before changing anything. Only newly assigned agents and a new team
+    are checked, so a ticket keeps an agent who was deactivated after the assignment.
     """
     if changes.status is not None and changes.status is not ticket.status:
         check_agent_transition(ticket.status, changes.status)
     if isinstance(changes.category, str):
         await check_category(session, changes.category)
+    assignees = _new_assignees(ticket.assigned_to, changes)
+    await check_assignable(
+        session, [agent for agent in assignees if agent not in ticket.assigned_to]
+    )
+    if isinstance(changes.assigned_team, str) and changes.assigned_team != ticket.assigned_team:
+        await check_team(session, changes.assigned_team, "$.assigned_team")
 
     applied = AppliedChanges()
     if changes.status is not None and changes.status is not ticket.status:
@@ -135,7 +145,6 @@ async def apply_changes(
             session, ticket.id, actor, "priority", applied.from_priority, ticket.priority, now
         )
 
-    assignees = _new_assignees(ticket.assigned_to, changes)
     if assignees != list(ticket.assigned_to):
         applied.previous_assignees = list(ticket.assigned_to)
         _set(session, ticket, "assigned_to", assignees, actor, now, applied)

@@ -7,10 +7,13 @@ from msgspec import UNSET
 from helpdesk_runtime.database import Sessions
 from helpdesk_runtime.logging import bound_context
 from helpdesk_runtime.problems import ProblemError
+from ticket_service.agents import check_assignable
+from ticket_service.api.authentication import actor_of
 from ticket_service.api.problems import problem_status
 from ticket_service.api.schemas import BulkResponse, BulkResult, BulkUpdate
 from ticket_service.api.tickets import AnyRequest, correlation_id_of
 from ticket_service.bulk import BulkOutcome, BulkTarget, apply_to_many
+from ticket_service.teams import check_team
 from ticket_service.ticket_updates import FieldChanges
 
 
@@ -57,8 +60,15 @@ class BulkController(Controller):
                 400, "Empty change", "Set at least one field to change.", field="$.changes"
             )
 
+        async with sessions() as session:
+            # A name that exists for no ticket is one 422 for the request, not one per ticket.
+            await check_assignable(session, fields.add_assignees, "$.changes.add_assignee")
+            await check_team(session, change.assigned_team, "$.changes.assigned_team")
+
         targets = [BulkTarget(ticket_id=item.id, version=item.version) for item in data.tickets]
         correlation_id = correlation_id_of(request)
         with bound_context(correlation_id=correlation_id):
-            outcomes = await apply_to_many(sessions, targets, fields, data.actor, correlation_id)
+            outcomes = await apply_to_many(
+                sessions, targets, fields, actor_of(request), correlation_id
+            )
         return BulkResponse(results=[_result(outcome) for outcome in outcomes])

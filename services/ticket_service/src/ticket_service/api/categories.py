@@ -5,8 +5,10 @@ from litestar.params import JSONBody
 
 from helpdesk_runtime.database import Sessions, unit_of_work
 from helpdesk_runtime.logging import get_logger
+from ticket_service.api.authentication import requires
 from ticket_service.api.schemas import CategoryCreate, CategoryOut
 from ticket_service.classification import create_category, list_categories
+from ticket_service.roles import Permission
 from ticket_service.tickets import utc_now
 
 log = get_logger(__name__)
@@ -23,7 +25,7 @@ class CategoryController(Controller):
             categories = await list_categories(session)
         return [CategoryOut(name=item.name, created_at=item.created_at) for item in categories]
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, guards=[requires(Permission.CONFIGURE)])
     async def create_category(
         self, data: JSONBody[CategoryCreate], sessions: Sessions
     ) -> CategoryOut:

@@ -14,6 +14,7 @@ from helpdesk_contracts.enums import FormFieldType, TicketPriority
 from helpdesk_contracts.messages import IntakeFormField
 from helpdesk_runtime.database import Sessions, unit_of_work
 from helpdesk_runtime.problems import ProblemError
+from ticket_service.api.authentication import requires
 from ticket_service.api.schemas import CategoryName, Tag, Team
 from ticket_service.intake_forms import (
     MAX_FIELDS,
@@ -29,6 +30,7 @@ from ticket_service.intake_forms import (
     update_form,
 )
 from ticket_service.models import IntakeFormRecord
+from ticket_service.roles import Permission
 from ticket_service.tickets import utc_now
 
 Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
@@ -149,7 +151,7 @@ class IntakeFormController(Controller):
             forms = await list_forms(session, include_inactive=include_inactive)
         return [_form_out(form) for form in forms]
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, guards=[requires(Permission.CONFIGURE)])
     async def create_form(self, data: JSONBody[IntakeFormIn], sessions: Sessions) -> IntakeFormOut:
         """Add an active form. A select field without options, a repeated key or an unknown
         category is a 400 naming the field."""
@@ -165,7 +167,7 @@ class IntakeFormController(Controller):
             async with sessions() as session:
                 return _form_out(await get_form(session, form_id))
 
-    @put("/{form_id:uuid}")
+    @put("/{form_id:uuid}", guards=[requires(Permission.CONFIGURE)])
     async def replace_form(
         self, form_id: FromPath[uuid.UUID], data: JSONBody[IntakeFormIn], sessions: Sessions
     ) -> IntakeFormOut:
@@ -175,7 +177,7 @@ class IntakeFormController(Controller):
                 form = await update_form(session, form_id, _definition(data), utc_now())
                 return _form_out(form)
 
-    @post("/{form_id:uuid}/deactivate", status_code=200)
+    @post("/{form_id:uuid}/deactivate", status_code=200, guards=[requires(Permission.CONFIGURE)])
     async def deactivate_form(
         self, form_id: FromPath[uuid.UUID], sessions: Sessions
     ) -> IntakeFormOut:

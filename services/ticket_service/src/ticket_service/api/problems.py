@@ -7,15 +7,21 @@ from litestar import Request, Response
 from helpdesk_runtime.logging import get_logger
 from helpdesk_runtime.problems import problem_response
 from ticket_service.errors import (
+    AgentExistsError,
+    AgentNotFoundError,
+    ApiKeyNotFoundError,
     InvalidTransitionError,
     MergeNotAllowedError,
     MergeTargetNotFoundError,
     NoRecipientError,
     RoutingRuleNotFoundError,
+    TeamExistsError,
     TicketClosedError,
     TicketError,
     TicketNotFoundError,
+    UnknownAgentError,
     UnknownCategoryError,
+    UnknownTeamError,
     VersionMismatchError,
 )
 from ticket_service.preconditions import etag
@@ -33,6 +39,13 @@ PROBLEMS: dict[type[TicketError], tuple[int, str, str | None]] = {
     MergeNotAllowedError: (409, "Merge not allowed", "$.into"),
     MergeTargetNotFoundError: (404, "Ticket not found", "$.into"),
     RoutingRuleNotFoundError: (404, "Routing rule not found", None),
+    # The field of these two depends on the request; the error carries it.
+    UnknownAgentError: (422, "Unknown agent", "$.assigned_to"),
+    UnknownTeamError: (422, "Unknown team", "$.assigned_team"),
+    AgentNotFoundError: (404, "Agent not found", None),
+    AgentExistsError: (409, "Agent exists", "$.handle"),
+    TeamExistsError: (409, "Team exists", "$.name"),
+    ApiKeyNotFoundError: (404, "API key not found", None),
 }
 
 
@@ -49,6 +62,7 @@ def handle_ticket_error(request: Request[Any, Any, Any], exc: TicketError) -> Re
         log.error("ticket error without a problem mapping", error=repr(exc))
         problem = (500, "Internal server error", None)
     status, title, field = problem
+    field = getattr(exc, "field", None) or field
     errors = [{"field": field, "detail": str(exc)}] if field else None
     response = problem_response(request, status, title, str(exc), errors)
 

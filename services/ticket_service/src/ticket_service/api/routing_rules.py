@@ -6,8 +6,10 @@ from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
 from helpdesk_runtime.database import Sessions, unit_of_work
+from ticket_service.api.authentication import requires
 from ticket_service.api.schemas import RoutingRuleCreate, RoutingRuleOut
 from ticket_service.models import RoutingRule
+from ticket_service.roles import Permission
 from ticket_service.routing import RuleDefinition, create_rule, delete_rule, rules_in_order
 from ticket_service.tickets import utc_now
 
@@ -39,7 +41,7 @@ class RoutingRuleController(Controller):
         async with sessions() as session:
             return [_rule_out(rule) for rule in await rules_in_order(session)]
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, guards=[requires(Permission.CONFIGURE)])
     async def create_rule(
         self, data: JSONBody[RoutingRuleCreate], sessions: Sessions
     ) -> RoutingRuleOut:
@@ -60,7 +62,7 @@ class RoutingRuleController(Controller):
             rule = await create_rule(session, definition, utc_now())
             return _rule_out(rule)
 
-    @delete("/{rule_id:uuid}")
+    @delete("/{rule_id:uuid}", guards=[requires(Permission.CONFIGURE)])
     async def delete_rule(self, rule_id: FromPath[uuid.UUID], sessions: Sessions) -> None:
         """Delete a rule; tickets it already routed keep their fields."""
         async with unit_of_work(sessions) as session:

@@ -17,13 +17,14 @@ from ticket_service.models import AuditEntry, Interaction, Ticket
 
 # At least one character that is not white space.
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200_000, pattern=r"\S")]
+# The author or actor is the agent whose API key made the request. The body field is
+# still accepted so that older clients keep working, but its value is ignored: a caller
+# cannot write as someone else.
 Author = Annotated[
     str,
     msgspec.Meta(
-        min_length=1,
         max_length=400,
-        pattern=r"\S",
-        description="The agent's name or email address, recorded on interactions and events.",
+        description="Ignored: the authenticated agent's handle is recorded instead.",
     ),
 ]
 NoteType = Literal["NOTE", "INTERNAL_NOTE", "PHONE_CALL", "MEETING", "SMS"]
@@ -37,14 +38,14 @@ class ReplyCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """An agent's email reply to the ticket's customer."""
 
     text: Text
-    author: Author
+    author: Author | None = None
 
 
 class NoteCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A note, call, meeting or SMS recorded on a ticket; no email is sent."""
 
     text: Text
-    author: Author
+    author: Author | None = None
     type: NoteType = "NOTE"
 
 
@@ -61,21 +62,21 @@ class TicketUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     assigned_team: Team | msgspec.UnsetType | None = msgspec.UNSET
     tags: list[Tag] | None = None
     category: CategoryName | msgspec.UnsetType | None = msgspec.UNSET
-    actor: Author = "agent"
+    actor: Author | None = None
 
 
 class AssigneeAdd(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """An agent to add to the ticket's assignees; the others stay assigned."""
 
     agent: Agent
-    actor: Author = "agent"
+    actor: Author | None = None
 
 
 class TagsReplace(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The ticket's new tags, stored trimmed, lower-cased and without repeats."""
 
     tags: list[Tag]
-    actor: Author = "agent"
+    actor: Author | None = None
 
 
 class BulkTicket(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -100,7 +101,7 @@ class BulkUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     tickets: Annotated[list[BulkTicket], msgspec.Meta(min_length=1, max_length=200)]
     changes: BulkChange
-    actor: Author = "agent"
+    actor: Author | None = None
 
 
 class BulkResult(msgspec.Struct, kw_only=True):
@@ -124,7 +125,7 @@ class MergeCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The ticket to merge this one into."""
 
     into: uuid.UUID
-    actor: Author = "agent"
+    actor: Author | None = None
 
 
 class CategoryCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -146,7 +147,7 @@ class TicketCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ]
     requester_name: Annotated[str, msgspec.Meta(max_length=300)] = ""
     source: Literal["manual", "web"] = "manual"
-    author: Author = "agent"
+    author: Author | None = None
     priority: TicketPriority | None = None
     assigned_team: Team | None = None
     tags: list[Tag] = msgspec.field(default_factory=list)

@@ -1,13 +1,13 @@
 """Endpoints that change one field of a ticket: assignees, tags, or a merge."""
 
 import uuid
-from typing import Annotated
 
 from litestar import Controller, Response, delete, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from helpdesk_runtime.database import Sessions, unit_of_work
 from helpdesk_runtime.logging import bound_context
+from ticket_service.api.authentication import actor_of
 from ticket_service.api.schemas import AssigneeAdd, MergeCreate, TagsReplace, TicketDetail
 from ticket_service.api.tickets import (
     AnyRequest,
@@ -16,6 +16,7 @@ from ticket_service.api.tickets import (
     detail_response,
     if_match_of,
 )
+from ticket_service.errors import UnknownAgentError
 from ticket_service.merging import MergeRequest, merge_ticket
 from ticket_service.ticket_updates import FieldChanges, TicketChanges, update_ticket
 
@@ -35,7 +36,11 @@ class TicketFieldsController(Controller):
     ) -> Response[TicketDetail]:
         """Assign one more agent; agents already assigned stay assigned."""
         fields = FieldChanges(add_assignees=[data.agent])
-        return await _change(request, ticket_id, fields, data.actor, sessions, if_match)
+        try:
+            return await _change(request, ticket_id, fields, sessions, if_match)
+        except UnknownAgentError as exc:
+            exc.field = "$.agent"
+            raise
 
     @delete("/{ticket_id:uuid}/assignees/{agent:str}", status_code=200)
     async def remove_assignee(
@@ -44,12 +49,11 @@ class TicketFieldsController(Controller):
         ticket_id: FromPath[uuid.UUID],
         agent: FromPath[str],
         sessions: Sessions,
-        actor: Annotated[str, QueryParameter(min_length=1, max_length=400)] = "agent",
         if_match: IfMatchHeader = None,
     ) -> Response[TicketDetail]:
         """Unassign one agent; the other assignees stay. Unassigning a non-assignee is a no-op."""
         fields = FieldChanges(remove_assignees=[agent])
-        return await _change(request, ticket_id, fields, actor, sessions, if_match)
+        return await _change(request, ticket_id, fields, sessions, if_match)
 
     @put("/{ticket_id:uuid}/tags")
     async def replace_tags(
@@ -62,7 +66,7 @@ class TicketFieldsController(Controller):
     ) -> Response[TicketDetail]:
         """Replace the tags; they are trimmed, lower-cased and deduplicated."""
         fields = FieldChanges(tags=data.tags)
-        return await _change(request, ticket_id, fields, data.actor, sessions, if_match)
+        return await _change(request, ticket_id, fields, sessions, if_match)
 
     @post("/{ticket_id:uuid}/merge", status_code=200)
     async def merge(
@@ -80,7 +84,7 @@ class TicketFieldsController(Controller):
         merge = MergeRequest(
             ticket_id=ticket_id,
             into_id=data.into,
-            actor=data.actor,
+            actor=actor_of(request),
             if_match=if_match_of(if_match),
             correlation_id=correlation_id_of(request),
         )
@@ -94,14 +98,13 @@ async def _change(
     request: AnyRequest,
     ticket_id: uuid.UUID,
     fields: FieldChanges,
-    actor: str,
     sessions: Sessions,
     if_match: str | None,
 ) -> Response[TicketDetail]:
     changes = TicketChanges(
         ticket_id=ticket_id,
         fields=fields,
-        actor=actor,
+        actor=actor_of(request),
         if_match=if_match_of(if_match),
         correlation_id=correlation_id_of(request),
     )

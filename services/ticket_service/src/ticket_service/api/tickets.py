@@ -21,6 +21,7 @@ from helpdesk_contracts.messages import AccountContextReply
 from helpdesk_runtime.database import Sessions, unit_of_work
 from helpdesk_runtime.logging import bound_context
 from helpdesk_runtime.messaging import HEADER_CORRELATION_ID, new_correlation_id
+from ticket_service.api.authentication import actor_of
 from ticket_service.api.pagination import decode_cursor, encode_cursor
 from ticket_service.api.schemas import (
     InteractionOut,
@@ -190,7 +191,7 @@ class TicketController(Controller):
             requester_email=data.requester_email.strip(),
             requester_name=data.requester_name,
             source=TicketSource(data.source),
-            author=data.author,
+            author=actor_of(request),
             priority=data.priority,
             assigned_team=data.assigned_team,
             tags=data.tags,
@@ -260,7 +261,7 @@ class TicketController(Controller):
         changes = TicketChanges(
             ticket_id=ticket_id,
             fields=fields,
-            actor=data.actor,
+            actor=actor_of(request),
             if_match=if_match_of(if_match),
             correlation_id=correlation_id_of(request),
         )
@@ -283,7 +284,7 @@ class TicketController(Controller):
         reply = ReplyRequest(
             ticket_id=ticket_id,
             text=data.text,
-            author=data.author,
+            author=actor_of(request),
             if_match=if_match_of(if_match),
             correlation_id=correlation_id_of(request),
         )
@@ -310,7 +311,7 @@ class TicketController(Controller):
             ticket_id=ticket_id,
             note_type=InteractionType(data.type),
             text=data.text,
-            author=data.author,
+            author=actor_of(request),
             if_match=if_match_of(if_match),
             correlation_id=correlation_id_of(request),
         )

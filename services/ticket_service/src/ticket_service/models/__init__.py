@@ -1,5 +1,6 @@
 """Tables of ticket_service, all in the `tickets` schema."""
 
+from ticket_service.models.agent import Agent, ApiKey, Team, TeamMember
 from ticket_service.models.audit_entry import AuditEntry
 from ticket_service.models.base import (
     SCHEMA,
@@ -18,6 +19,8 @@ from ticket_service.models.ticket import Ticket
 
 __all__ = [
     "SCHEMA",
+    "Agent",
+    "ApiKey",
     "AuditEntry",
     "Base",
     "Category",
@@ -25,6 +28,8 @@ __all__ = [
     "IntakeFormRecord",
     "Interaction",
     "RoutingRule",
+    "Team",
+    "TeamMember",
     "Ticket",
     "metadata",
     "outbox",
