@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 import pytest
 from litestar import Litestar, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.testing import TestClient
 
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS, PROBLEM_JSON
@@ -30,7 +30,7 @@ class Palette(msgspec.Struct):
 
 
 @post("/palettes")
-async def create_palette(data: Palette) -> dict[str, str]:
+async def create_palette(data: JSONBody[Palette]) -> dict[str, str]:
     return {"name": data.name}
 
 
