@@ -1,7 +1,7 @@
 """Plain messages for request validation errors that Litestar and msgspec word for code.
 
 msgspec reports a failed `pattern` as the regular expression and a wrong enum value without
-the allowed values; a missing body reaches the handler as Litestar's internal key "data".
+the allowed values. A missing body reaches the handler as Litestar's internal key "data".
 These helpers turn such messages into what a caller needs to fix the request.
 """
 

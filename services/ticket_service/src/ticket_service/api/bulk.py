@@ -1,7 +1,6 @@
 """`POST /tickets/bulk`: one change applied to many tickets."""
 
 from litestar import Controller, post
-from litestar.params import JSONBody
 from msgspec import UNSET
 
 from helpdesk_runtime.database import Sessions
@@ -9,8 +8,9 @@ from helpdesk_runtime.logging import bound_context
 from helpdesk_runtime.problems import ProblemError
 from ticket_service.agents import check_assignable
 from ticket_service.api.authentication import actor_of
+from ticket_service.api.openapi_examples import INVALID_REQUEST, UNAUTHORIZED, BulkUpdateBody
 from ticket_service.api.problems import problem_status
-from ticket_service.api.schemas import BulkResponse, BulkResult, BulkUpdate
+from ticket_service.api.schemas import BulkResponse, BulkResult
 from ticket_service.api.tickets import AnyRequest, correlation_id_of
 from ticket_service.bulk import BulkOutcome, BulkTarget, apply_to_many
 from ticket_service.teams import check_team
@@ -39,9 +39,9 @@ class BulkController(Controller):
     path = "/tickets/bulk"
     tags = ["tickets"]
 
-    @post("/", status_code=200)
+    @post("/", status_code=200, responses={400: INVALID_REQUEST, 401: UNAUTHORIZED})
     async def bulk_update(
-        self, request: AnyRequest, data: JSONBody[BulkUpdate], sessions: Sessions
+        self, request: AnyRequest, data: BulkUpdateBody, sessions: Sessions
     ) -> BulkResponse:
         """Apply status, priority, team, an added assignee or added tags to many tickets.
 

@@ -3,12 +3,18 @@
 import uuid
 
 from litestar import Controller, Response, delete, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from helpdesk_runtime.database import Sessions, unit_of_work
 from helpdesk_runtime.logging import bound_context
 from ticket_service.api.authentication import actor_of
-from ticket_service.api.schemas import AssigneeAdd, MergeCreate, TagsReplace, TicketDetail
+from ticket_service.api.openapi_examples import (
+    TICKET_PROBLEMS,
+    AssigneeAddBody,
+    MergeCreateBody,
+    TagsReplaceBody,
+)
+from ticket_service.api.schemas import TicketDetail
 from ticket_service.api.tickets import (
     AnyRequest,
     IfMatchHeader,
@@ -25,12 +31,12 @@ class TicketFieldsController(Controller):
     path = "/tickets"
     tags = ["tickets"]
 
-    @post("/{ticket_id:uuid}/assignees", status_code=200)
+    @post("/{ticket_id:uuid}/assignees", status_code=200, responses=TICKET_PROBLEMS)
     async def add_assignee(
         self,
         request: AnyRequest,
         ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[AssigneeAdd],
+        data: AssigneeAddBody,
         sessions: Sessions,
         if_match: IfMatchHeader = None,
     ) -> Response[TicketDetail]:
@@ -55,12 +61,12 @@ class TicketFieldsController(Controller):
         fields = FieldChanges(remove_assignees=[agent])
         return await _change(request, ticket_id, fields, sessions, if_match)
 
-    @put("/{ticket_id:uuid}/tags")
+    @put("/{ticket_id:uuid}/tags", responses=TICKET_PROBLEMS)
     async def replace_tags(
         self,
         request: AnyRequest,
         ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[TagsReplace],
+        data: TagsReplaceBody,
         sessions: Sessions,
         if_match: IfMatchHeader = None,
     ) -> Response[TicketDetail]:
@@ -68,12 +74,12 @@ class TicketFieldsController(Controller):
         fields = FieldChanges(tags=data.tags)
         return await _change(request, ticket_id, fields, sessions, if_match)
 
-    @post("/{ticket_id:uuid}/merge", status_code=200)
+    @post("/{ticket_id:uuid}/merge", status_code=200, responses=TICKET_PROBLEMS)
     async def merge(
         self,
         request: AnyRequest,
         ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[MergeCreate],
+        data: MergeCreateBody,
         sessions: Sessions,
         if_match: IfMatchHeader = None,
     ) -> Response[TicketDetail]:

@@ -10,7 +10,6 @@ from litestar.params import (
     FromPath,
     FromQuery,
     HeaderParameter,
-    JSONBody,
     PathParameter,
     QueryParameter,
 )
@@ -22,15 +21,20 @@ from helpdesk_runtime.database import Sessions, unit_of_work
 from helpdesk_runtime.logging import bound_context
 from helpdesk_runtime.messaging import HEADER_CORRELATION_ID, new_correlation_id
 from ticket_service.api.authentication import actor_of
+from ticket_service.api.openapi_examples import (
+    INVALID_REQUEST,
+    TICKET_PROBLEMS,
+    UNAUTHORIZED,
+    NoteCreateBody,
+    ReplyCreateBody,
+    TicketCreateBody,
+    TicketUpdateBody,
+)
 from ticket_service.api.pagination import decode_cursor, encode_cursor
 from ticket_service.api.schemas import (
     InteractionOut,
-    NoteCreate,
-    ReplyCreate,
-    TicketCreate,
     TicketDetail,
     TicketPage,
-    TicketUpdate,
     interaction_out,
     ticket_detail,
     ticket_out,
@@ -176,11 +180,11 @@ class TicketController(Controller):
         next_cursor = encode_cursor(page[-1], ticket_sort) if len(tickets) > limit else None
         return TicketPage(items=[ticket_out(ticket) for ticket in page], next_cursor=next_cursor)
 
-    @post("/")
+    @post("/", responses={400: INVALID_REQUEST, 401: UNAUTHORIZED})
     async def create_ticket(
         self,
         request: AnyRequest,
-        data: JSONBody[TicketCreate],
+        data: TicketCreateBody,
         sessions: Sessions,
         contact_resolver: NamedDependency[ContactResolver],
     ) -> Response[TicketDetail]:
@@ -237,12 +241,12 @@ class TicketController(Controller):
             ticket = await get_ticket(session, ticket.id)
             return await detail_response(session, ticket, customer_context=context)
 
-    @patch("/{ticket_id:uuid}")
+    @patch("/{ticket_id:uuid}", responses=TICKET_PROBLEMS)
     async def update_ticket(
         self,
         request: AnyRequest,
         ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[TicketUpdate],
+        data: TicketUpdateBody,
         sessions: Sessions,
         if_match: IfMatchHeader = None,
     ) -> Response[TicketDetail]:
@@ -270,12 +274,12 @@ class TicketController(Controller):
                 ticket = await update_ticket(session, changes)
                 return await detail_response(session, ticket)
 
-    @post("/{ticket_id:uuid}/replies")
+    @post("/{ticket_id:uuid}/replies", responses=TICKET_PROBLEMS)
     async def reply(
         self,
         request: AnyRequest,
         ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[ReplyCreate],
+        data: ReplyCreateBody,
         sessions: Sessions,
         outbound_identity: NamedDependency[OutboundIdentity],
         if_match: IfMatchHeader = None,
@@ -297,12 +301,12 @@ class TicketController(Controller):
             headers={"ETag": etag(ticket.version)},
         )
 
-    @post("/{ticket_id:uuid}/notes")
+    @post("/{ticket_id:uuid}/notes", responses=TICKET_PROBLEMS)
     async def add_note(
         self,
         request: AnyRequest,
         ticket_id: FromPath[uuid.UUID],
-        data: JSONBody[NoteCreate],
+        data: NoteCreateBody,
         sessions: Sessions,
         if_match: IfMatchHeader = None,
     ) -> Response[InteractionOut]:
