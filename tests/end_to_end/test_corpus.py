@@ -4,8 +4,9 @@ Runs when HELPDESK_EMAIL_CORPUS names a folder of messages (one per file). Each 
 delivered over SMTP to the gateway; afterwards each must be exactly one of: the first
 interaction of a new ticket, an interaction on an existing ticket, a quarantine entry
 with its reason, a delivery report (a bounce, matched to an outbound message or not,
-which never opens a ticket), or a duplicate of an earlier file with the same Message-ID. No message
-may be lost and none may produce two interactions.
+which never opens a ticket), an automatic reply set aside because it matched no ticket,
+or a duplicate of an earlier file with the same Message-ID. No message may be lost and
+none may produce two interactions.
 """
 
 import asyncio
@@ -21,6 +22,7 @@ import pytest
 
 from tests.end_to_end.stack import SUPPORT_ADDRESS, Stack, running_stack
 from tests.support.servers import wait_until
+from ticket_service.message_ids import index_key
 
 CORPUS_VARIABLE = "HELPDESK_EMAIL_CORPUS"
 NOT_MESSAGES = {"README.md", "MANIFEST.tsv"}
@@ -85,14 +87,29 @@ async def test_corpus_accounted_for(stack: Stack, database_url: str) -> None:
             row["message_id"] for row in published if row["status"] in {"published", "duplicate"}
         }
 
-        async def all_indexed() -> bool:
+        keys = {index_key(message_id): message_id for message_id in expected_ids}
+
+        async def all_handled() -> bool:
             count = await connection.fetchval(
-                "SELECT count(*) FROM tickets.interactions WHERE message_id = ANY($1::text[])",
+                "SELECT (SELECT count(*) FROM tickets.interactions"
+                "        WHERE message_id = ANY($1::text[]))"
+                "     + (SELECT count(*) FROM tickets.set_aside_replies"
+                "        WHERE message_id = ANY($2::text[]))",
                 list(expected_ids),
+                list(keys),
             )
             return bool(count >= len(expected_ids))
 
-        await wait_until(all_indexed, timeout=600, interval=1.0)
+        await wait_until(all_handled, timeout=600, interval=1.0)
+
+        set_aside = {
+            keys[row["message_id"]]
+            for row in await connection.fetch(
+                "SELECT message_id FROM tickets.set_aside_replies"
+                " WHERE message_id = ANY($1::text[])",
+                list(keys),
+            )
+        }
 
         interactions = await connection.fetch(
             """
@@ -125,10 +142,12 @@ async def test_corpus_accounted_for(stack: Stack, database_url: str) -> None:
             reasons[row["quarantine_reason"]] += 1
         elif row["status"] in {"bounce", "bounce_unmatched"}:
             outcomes[f"delivery report ({row['status']})"] += 1
-        elif row["message_id"] not in opened:
+        elif row["message_id"] not in opened and row["message_id"] not in set_aside:
             unaccounted.append(path)
         elif row["status"] == "duplicate":
             outcomes["duplicate Message-ID"] += 1
+        elif row["message_id"] not in opened:
+            outcomes["automatic reply set aside"] += 1
         elif opened[row["message_id"]]:
             outcomes["new ticket"] += 1
         else:

@@ -3,6 +3,7 @@
 import re
 import uuid
 
+import msgspec
 from nats.js import JetStreamContext
 
 from tests.support.servers import wait_until
@@ -41,6 +42,31 @@ async def test_unthreaded_auto_reply_opens_nothing(
 
     assert await wait_until(counted) == before + 1
     assert await tickets.with_subject(out_of_office.subject) is None
+    listed = await tickets.client.get("/set-aside-replies")
+    assert listed.status_code == 200, listed.text
+    [kept] = [row for row in listed.json() if row["message_id"] == out_of_office.message_id]
+    assert kept["raw_message_id"] == str(out_of_office.raw_message_id)
+    assert kept["reason"] == "Auto-Submitted: auto-replied"
+
+
+async def test_set_aside_reply_recorded_once(tickets: TicketsApi, js: JetStreamContext) -> None:
+    before = await unthreaded_count(tickets)
+    out_of_office = inbound_mail(
+        unique("Abwesenheitsnotiz"),
+        f"{uuid.uuid4().hex[:8]}@customer.test",
+        automatic_reply=True,
+    )
+
+    await publish_mail(js, out_of_office)
+    await publish_mail(js, msgspec.structs.replace(out_of_office, id=uuid.uuid4()))
+
+    async def counted() -> float | None:
+        count = await unthreaded_count(tickets)
+        return count if count >= before + 2 else None
+
+    await wait_until(counted)
+    listed = (await tickets.client.get("/set-aside-replies", params={"limit": 200})).json()
+    assert [row["message_id"] for row in listed].count(out_of_office.message_id) == 1
 
 
 async def test_unthreaded_notification_opens_ticket(

@@ -30,6 +30,7 @@ from ticket_service.api.categories import CategoryController
 from ticket_service.api.intake_forms import IntakeFormController
 from ticket_service.api.problems import handle_ticket_error
 from ticket_service.api.routing_rules import RoutingRuleController
+from ticket_service.api.set_aside_replies import SetAsideReplyController
 from ticket_service.api.ticket_fields import TicketFieldsController
 from ticket_service.api.tickets import TicketController
 from ticket_service.auto_close import run_auto_close
@@ -109,6 +110,7 @@ def create_app(settings: TicketSettings) -> Litestar:
             IntakeFormController,
             AgentController,
             TeamController,
+            SetAsideReplyController,
         ],
         guards=[requires(Permission.WORK_TICKETS)],
         security=[{SECURITY_SCHEME_NAME: []}],

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpdesk_contracts.enums import InteractionType, TicketPriority, TicketSource, TicketStatus
@@ -27,8 +28,8 @@ from ticket_service.interactions import (
 )
 from ticket_service.lifecycle import set_status, status_after_customer_message
 from ticket_service.mail_subjects import ticket_subject
-from ticket_service.message_ids import Direction, add_to_index, is_indexed
-from ticket_service.models import Interaction, Ticket, ticket_number_seq
+from ticket_service.message_ids import Direction, add_to_index, index_key, is_indexed
+from ticket_service.models import Interaction, SetAsideReply, Ticket, ticket_number_seq
 from ticket_service.participants import (
     NO_INTERNAL_ADDRESSES,
     InternalAddresses,
@@ -77,13 +78,8 @@ async def handle_inbound_email(
     now = utc_now()
     if match.ticket is None and message.automatic_reply:
         # An out-of-office answer to mail that is no ticket (a sign-in link, a reply to a
-        # deleted thread) is no request for help. The gateway keeps the raw message.
-        UNTHREADED_AUTOMATIC_REPLIES.inc()
-        log.info(
-            "automatic reply matched no ticket, none opened",
-            reason=message.auto_submitted_reason,
-            sender=message.sender.address,
-        )
+        # deleted thread) is no request for help. It is set aside where agents can see it.
+        await _set_aside(session, message)
         return None
 
     if match.ticket is None:
@@ -220,6 +216,29 @@ def _adopt_earlier_root(ticket: Ticket, message: InboundEmailReceived) -> None:
             to_root=root,
         )
         ticket.email_thread_id = root
+
+
+async def _set_aside(session: AsyncSession, message: InboundEmailReceived) -> None:
+    statement = (
+        insert(SetAsideReply)
+        .values(
+            message_id=index_key(message.message_id),
+            raw_message_id=message.raw_message_id,
+            sender=message.sender.address,
+            subject=_storable(message.subject),
+            reason=message.auto_submitted_reason or "",
+            received_at=message.received_at,
+        )
+        .on_conflict_do_nothing(index_elements=[SetAsideReply.message_id])
+    )
+    await session.execute(statement)
+
+    UNTHREADED_AUTOMATIC_REPLIES.inc()
+    log.info(
+        "automatic reply matched no ticket, set aside",
+        reason=message.auto_submitted_reason,
+        sender=message.sender.address,
+    )
 
 
 def _inbound_interaction(

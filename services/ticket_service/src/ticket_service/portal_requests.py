@@ -9,8 +9,11 @@ for example when customer_service does not return the scope in time, replies wit
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+import msgspec
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -227,51 +230,20 @@ def register_portal_requests(
     def error_reply(error: str) -> ErrorReply:
         return ErrorReply(error=error)
 
-    serve_requests(
-        runtime,
-        subject=subjects.TICKET_PORTAL_LIST,
-        queue=QUEUE,
-        request_type=PortalTicketListRequest,
-        handler=handlers.list_tickets,
-        error_reply=error_reply,
-    )
-    serve_requests(
-        runtime,
-        subject=subjects.TICKET_PORTAL_SHOW,
-        queue=QUEUE,
-        request_type=PortalTicketRequest,
-        handler=handlers.show_ticket,
-        error_reply=error_reply,
-    )
-    serve_requests(
-        runtime,
-        subject=subjects.TICKET_PORTAL_REPLY,
-        queue=QUEUE,
-        request_type=PortalReplyRequest,
-        handler=handlers.reply,
-        error_reply=error_reply,
-    )
-    serve_requests(
-        runtime,
-        subject=subjects.TICKET_PORTAL_SUBMIT,
-        queue=QUEUE,
-        request_type=PortalSubmitRequest,
-        handler=handlers.submit,
-        error_reply=error_reply,
-    )
-    serve_requests(
-        runtime,
-        subject=subjects.TICKET_PORTAL_FORMS,
-        queue=QUEUE,
-        request_type=PortalFormsRequest,
-        handler=handlers.forms,
-        error_reply=error_reply,
-    )
-    serve_requests(
-        runtime,
-        subject=subjects.TICKET_PORTAL_ATTACHMENT,
-        queue=QUEUE,
-        request_type=PortalAttachmentRequest,
-        handler=handlers.attachment,
-        error_reply=error_reply,
-    )
+    served: list[tuple[str, type[Any], Callable[[Any], Awaitable[msgspec.Struct]]]] = [
+        (subjects.TICKET_PORTAL_LIST, PortalTicketListRequest, handlers.list_tickets),
+        (subjects.TICKET_PORTAL_SHOW, PortalTicketRequest, handlers.show_ticket),
+        (subjects.TICKET_PORTAL_REPLY, PortalReplyRequest, handlers.reply),
+        (subjects.TICKET_PORTAL_SUBMIT, PortalSubmitRequest, handlers.submit),
+        (subjects.TICKET_PORTAL_FORMS, PortalFormsRequest, handlers.forms),
+        (subjects.TICKET_PORTAL_ATTACHMENT, PortalAttachmentRequest, handlers.attachment),
+    ]
+    for subject, request_type, handler in served:
+        serve_requests(
+            runtime,
+            subject=subject,
+            queue=QUEUE,
+            request_type=request_type,
+            handler=handler,
+            error_reply=error_reply,
+        )

@@ -1,5 +1,6 @@
 """Pages to sign in with a password or an emailed link, reset a password and sign out."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -10,7 +11,7 @@ from helpdesk_runtime.database import unit_of_work
 from portal_api import accounts, sign_in
 from portal_api.accounts import normalise_email
 from portal_api.browser_sessions import SESSION_COOKIE, end_all_sessions, end_session
-from portal_api.context import PortalDependency
+from portal_api.context import Portal, PortalDependency
 from portal_api.passwords import password_problem
 from portal_api.web.auth import (
     cleared_session_cookie,
@@ -91,21 +92,7 @@ class SignInController(Controller):
     async def request_link(
         self, request: Request[Any, Any, Any], portal: PortalDependency
     ) -> Template:
-        form = await request.form()
-        raw_email = _text(form, "email")
-        email = normalise_email(raw_email)
-        if email is None:
-            return render(
-                request,
-                portal.settings,
-                "request_link.html",
-                status_code=400,
-                purpose="sign_in",
-                email=raw_email,
-                error="Enter an email address, such as name@example.com.",
-            )
-        await sign_in.request_sign_in_link(portal, email, client_ip(request, portal.settings))
-        return render(request, portal.settings, "link_sent.html", email=email)
+        return await _mail_link(request, portal, "sign_in", sign_in.request_sign_in_link)
 
     @get("/sign-in/link")
     async def link_page(
@@ -143,21 +130,7 @@ class SignInController(Controller):
 
     @post("/password/forgot")
     async def forgot(self, request: Request[Any, Any, Any], portal: PortalDependency) -> Template:
-        form = await request.form()
-        raw_email = _text(form, "email")
-        email = normalise_email(raw_email)
-        if email is None:
-            return render(
-                request,
-                portal.settings,
-                "request_link.html",
-                status_code=400,
-                purpose="reset",
-                email=raw_email,
-                error="Enter an email address, such as name@example.com.",
-            )
-        await sign_in.request_password_reset(portal, email, client_ip(request, portal.settings))
-        return render(request, portal.settings, "link_sent.html", email=email)
+        return await _mail_link(request, portal, "reset", sign_in.request_password_reset)
 
     @get("/password/reset")
     async def reset_page(
@@ -217,3 +190,28 @@ class SignInController(Controller):
         async with unit_of_work(portal.sessions) as session:
             await end_all_sessions(session, account.id)
         return Redirect(path="/sign-in", status_code=303, cookies=[cleared_session_cookie(portal)])
+
+
+LinkMailer = Callable[[Portal, str, str], Awaitable[None]]
+
+
+async def _mail_link(
+    request: Request[Any, Any, Any], portal: Portal, purpose: str, send_link: LinkMailer
+) -> Template:
+    """Mail a sign-in or reset link to the address of the form, or show why it is invalid."""
+    form = await request.form()
+    raw_email = _text(form, "email")
+    email = normalise_email(raw_email)
+    if email is None:
+        return render(
+            request,
+            portal.settings,
+            "request_link.html",
+            status_code=400,
+            purpose=purpose,
+            email=raw_email,
+            error="Enter an email address, such as name@example.com.",
+        )
+
+    await send_link(portal, email, client_ip(request, portal.settings))
+    return render(request, portal.settings, "link_sent.html", email=email)

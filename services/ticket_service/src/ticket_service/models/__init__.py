@@ -15,6 +15,7 @@ from ticket_service.models.intake_form import IntakeFormRecord
 from ticket_service.models.interaction import Interaction
 from ticket_service.models.message_index import IndexedMessageId
 from ticket_service.models.routing_rule import RoutingRule
+from ticket_service.models.set_aside_reply import SetAsideReply
 from ticket_service.models.ticket import Ticket
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "IntakeFormRecord",
     "Interaction",
     "RoutingRule",
+    "SetAsideReply",
     "Team",
     "TeamMember",
     "Ticket",
