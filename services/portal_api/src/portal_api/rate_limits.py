@@ -6,8 +6,8 @@ hits of active keys.
 
 A check takes a transaction-scoped advisory lock on its bucket and key, so concurrent
 requests for the same key (on any replica) check and record one after another and
-together never pass more than the limit. Callers check the IP bucket before the address
-bucket in every transaction, so two transactions never wait on each other's locks.
+together never pass more than the limit. The callers in `sign_in` check the IP bucket
+before the address bucket, so two transactions cannot deadlock on these locks.
 """
 
 import uuid
