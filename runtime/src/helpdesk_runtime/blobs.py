@@ -1,6 +1,9 @@
 """Content-addressed files for attachments, shared by the services that keep them.
 
-Layout: `<blob_dir>/<sha256[:2]>/<sha256>`.
+Two stores satisfy `BlobStorage`: `BlobStore`, a folder laid out as
+`<blob_dir>/<sha256[:2]>/<sha256>`, and `helpdesk_runtime.s3_blobs.S3BlobStore`, a bucket
+of an S3-compatible object store. `helpdesk_runtime.blob_settings.open_blob_store` picks
+one from the `blob_*` settings.
 
 A file is named by the SHA-256 of its content, so storing the same attachment twice
 writes it once, and a name can be checked against its content at any time. Files are
@@ -13,15 +16,36 @@ import os
 import re
 import uuid
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+# Runtime-checkable because Litestar validates a handler dependency with isinstance.
+@runtime_checkable
+class BlobStorage(Protocol):
+    """A content-addressed store; both methods block, so async callers use a worker thread."""
+
+    def put(self, content: bytes) -> str:
+        """Store `content` unless it is already stored; return its SHA-256 hex digest."""
+        ...
+
+    def read(self, sha256: str) -> bytes | None:
+        """Return the content of a stored blob, or None when there is none."""
+        ...
+
+
+def check_sha256(sha256: str) -> None:
+    """Raise ValueError unless `sha256` is a lower-case SHA-256 hex digest."""
+    if not _SHA256_HEX.match(sha256):
+        raise ValueError(f"invalid SHA-256 hex digest: {sha256!r}")
 
 
 class BlobStore:
     """A folder of content-addressed files.
 
-    TODO: an S3-compatible backend chosen by setting. Only the folder exists; several
-    replicas on different hosts need the folder on shared storage until then.
+    Several replicas on different hosts need the folder on shared storage; the S3 store
+    (`helpdesk_runtime.s3_blobs`) is the alternative for them.
     """
 
     def __init__(self, root: Path) -> None:
@@ -29,8 +53,7 @@ class BlobStore:
 
     def path_of(self, sha256: str) -> Path:
         """Return where the blob with this lower-case hex digest lives."""
-        if not _SHA256_HEX.match(sha256):
-            raise ValueError(f"invalid SHA-256 hex digest: {sha256!r}")
+        check_sha256(sha256)
         return self.root / sha256[:2] / sha256
 
     def put(self, content: bytes) -> str:

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
 from email_gateway.models import RawMessage, RawStatus
-from helpdesk_runtime.blobs import BlobStore
+from helpdesk_runtime.blobs import BlobStorage
 from helpdesk_runtime.database import Sessions
 from helpdesk_runtime.problems import ProblemError
 
-Blobs = NamedDependency[BlobStore]
+Blobs = NamedDependency[BlobStorage]
 """The attachment store as a Litestar handler dependency named `blobs`."""
 
 
@@ -147,7 +147,7 @@ def _raw_not_found(raw_id: uuid.UUID) -> ProblemError:
 
 
 def api_dependencies(
-    sessions: async_sessionmaker[AsyncSession], blobs: BlobStore
+    sessions: async_sessionmaker[AsyncSession], blobs: BlobStorage
 ) -> dict[str, Provide]:
     """Provide the session factory as `sessions` and the attachment store as `blobs`."""
     return {

@@ -1,7 +1,6 @@
 """Assembly of email_gateway: runtime, SMTP listener, republisher, outbound consumers, HTTP API."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
@@ -31,7 +30,7 @@ from email_gateway.smtp_listener import SmtpListener
 from email_gateway.submission import MailSubmitter
 from email_gateway.webhook import inbound_webhook
 from helpdesk_contracts.messages import EmailAddress
-from helpdesk_runtime.blobs import BlobStore
+from helpdesk_runtime.blob_settings import open_blob_store
 from helpdesk_runtime.health import health_router
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS
 from helpdesk_runtime.service import ServiceRuntime
@@ -47,7 +46,7 @@ class Gateway:
         self.runtime = ServiceRuntime(
             SERVICE_NAME, settings, package="email_gateway", schema=SCHEMA, outbox=outbox
         )
-        self.blobs = BlobStore(Path(settings.blob_dir))
+        self.blobs = open_blob_store(settings)
         rate_limit = SenderRateLimit(
             max_messages=settings.rate_limit_messages,
             window=timedelta(seconds=settings.rate_limit_window_seconds),

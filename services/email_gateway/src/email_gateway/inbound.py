@@ -48,7 +48,7 @@ from email_gateway.raw_store import (
 from email_gateway.sender_rate_limit import admit_sender_message
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import AttachmentInfo
-from helpdesk_runtime.blobs import BlobStore
+from helpdesk_runtime.blobs import BlobStorage
 from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.logging import bound_context, get_logger
 from helpdesk_runtime.messaging import (
@@ -103,7 +103,7 @@ class InboundPipeline:
     def __init__(
         self,
         runtime: ServiceRuntime,
-        blobs: BlobStore,
+        blobs: BlobStorage,
         rate_limit: SenderRateLimit | None = None,
         attachment_limits: AttachmentLimits | None = None,
     ) -> None:

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from helpdesk_runtime.blob_settings import BLOB_S3_FIELD_HELP
 from helpdesk_runtime.settings import BaseSettings
 
 
@@ -38,6 +39,7 @@ class GatewaySettings(BaseSettings, frozen=True, kw_only=True):
         "dkim_domain": "Domain (d=) that outbound mail is DKIM-signed for.",
         "dkim_private_key_file": "PEM file of the RSA private key that signs outbound mail.",
         "blob_dir": "Folder of attachment files, each named by the SHA-256 of its content.",
+        **BLOB_S3_FIELD_HELP,
         "outbound_max_attempts": "Send attempts of one outbound reply or account message "
         "before it is reported as failed.",
         "republish_after_seconds": "Age in seconds after which a stored but unpublished raw "
@@ -85,6 +87,13 @@ class GatewaySettings(BaseSettings, frozen=True, kw_only=True):
     dkim_domain: str = ""
     dkim_private_key_file: str = ""
     blob_dir: str = "var/blobs"
+    blob_s3_endpoint: str = ""
+    blob_s3_bucket: str = ""
+    blob_s3_prefix: str = ""
+    blob_s3_region: str = "us-east-1"
+    blob_s3_access_key_id: str = ""
+    blob_s3_secret_access_key: str = ""
+    blob_s3_timeout_seconds: float = 30.0
     outbound_max_attempts: int = 5
     republish_after_seconds: float = 60.0
     republish_interval_seconds: float = 15.0

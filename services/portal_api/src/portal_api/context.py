@@ -1,12 +1,12 @@
 """The parts every portal entry point shares: settings, database, NATS requests, blobs, live hub."""
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from helpdesk_runtime.blobs import BlobStore
+from helpdesk_runtime.blob_settings import open_blob_store
+from helpdesk_runtime.blobs import BlobStorage
 from helpdesk_runtime.service import ServiceRuntime
 from portal_api.live import LiveHub
 from portal_api.service_requests import ServiceRequests
@@ -21,6 +21,11 @@ class Portal:
     runtime: ServiceRuntime
     hub: LiveHub
     secret_key: str
+    blobs: BlobStorage = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Built once, so the S3 store keeps its HTTP connections between requests.
+        self.blobs = open_blob_store(self.settings)
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:
@@ -30,10 +35,6 @@ class Portal:
     def requests(self) -> ServiceRequests:
         """Requests over the runtime's NATS connection; usable once the service started."""
         return ServiceRequests(self.runtime.nats, self.settings.request_timeout_seconds)
-
-    @property
-    def blobs(self) -> BlobStore:
-        return BlobStore(Path(self.settings.blob_dir))
 
 
 PortalDependency = NamedDependency[Portal]

@@ -12,7 +12,7 @@ from litestar.datastructures import FormMultiDict, UploadFile
 
 from helpdesk_contracts.enums import FormFieldType
 from helpdesk_contracts.messages import AttachmentInfo, IntakeForm
-from helpdesk_runtime.blobs import BlobStore
+from helpdesk_runtime.blobs import BlobStorage
 from portal_api.uploads import UploadRejectedError, store_upload
 
 FIELD_PREFIX = "field_"
@@ -34,7 +34,7 @@ def input_name(key: str) -> str:
 
 
 async def read_form_fields(
-    form: IntakeForm, data: FormMultiDict, blobs: BlobStore, max_bytes: int
+    form: IntakeForm, data: FormMultiDict, blobs: BlobStorage, max_bytes: int
 ) -> FormInput:
     """Convert each field of `form` from the submitted data."""
     result = FormInput()
@@ -83,7 +83,7 @@ def _parse_number(text: str) -> int | float | None:
 
 
 async def _read_file(
-    result: FormInput, key: str, upload: object, blobs: BlobStore, max_bytes: int
+    result: FormInput, key: str, upload: object, blobs: BlobStorage, max_bytes: int
 ) -> None:
     if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
         return

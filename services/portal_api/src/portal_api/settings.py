@@ -3,6 +3,7 @@
 import re
 from typing import ClassVar
 
+from helpdesk_runtime.blob_settings import BLOB_S3_FIELD_HELP
 from helpdesk_runtime.settings import BaseSettings
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -43,6 +44,7 @@ class PortalSettings(BaseSettings, frozen=True, kw_only=True):
         "max_attachments": "Maximum files attached to one portal message or form.",
         "max_attachment_bytes": "Maximum size in bytes of one uploaded file.",
         "blob_dir": "Folder of attachment files, shared with email_gateway.",
+        **BLOB_S3_FIELD_HELP,
         "request_timeout_seconds": "Seconds to wait for ticket_service or customer_service to "
         "answer a request.",
         "trust_forwarded_for": "Take the client IP from the first X-Forwarded-For address "
@@ -76,11 +78,23 @@ class PortalSettings(BaseSettings, frozen=True, kw_only=True):
     max_attachments: int = 10
     max_attachment_bytes: int = 10 * 1024 * 1024
     blob_dir: str = "var/blobs"
+    blob_s3_endpoint: str = ""
+    blob_s3_bucket: str = ""
+    blob_s3_prefix: str = ""
+    blob_s3_region: str = "us-east-1"
+    blob_s3_access_key_id: str = ""
+    blob_s3_secret_access_key: str = ""
+    blob_s3_timeout_seconds: float = 30.0
     request_timeout_seconds: float = 5.0
     trust_forwarded_for: bool = False
     page_size: int = 25
     live_stream_seconds: float = 600.0
     max_live_connections: int = 5000
+
+    def __repr__(self) -> str:
+        # msgspec's generated repr would print the secret key and the object store secret
+        # into logs and tracebacks.
+        return f"PortalSettings(http_port={self.http_port}, public_url={self.public_url!r}, ...)"
 
     def __post_init__(self) -> None:
         if not _HEX_COLOUR.match(self.primary_colour):

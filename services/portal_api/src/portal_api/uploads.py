@@ -1,11 +1,12 @@
 """Files customers upload, checked against the limits and kept in the shared blob store."""
 
+import asyncio
 import mimetypes
 
 from litestar.datastructures import UploadFile
 
 from helpdesk_contracts.messages import AttachmentInfo
-from helpdesk_runtime.blobs import BlobStore
+from helpdesk_runtime.blobs import BlobStorage
 
 MAX_FILENAME_LENGTH = 255
 
@@ -33,7 +34,7 @@ def check_count(files: list[UploadFile], max_attachments: int) -> None:
         raise UploadRejectedError(f"Attach at most {max_attachments} files.")
 
 
-async def store_upload(blobs: BlobStore, upload: UploadFile, max_bytes: int) -> AttachmentInfo:
+async def store_upload(blobs: BlobStorage, upload: UploadFile, max_bytes: int) -> AttachmentInfo:
     """Read the upload (at most `max_bytes`) into the blob store and describe it."""
     filename = _clean_filename(upload.filename or "attachment")
 
@@ -46,7 +47,9 @@ async def store_upload(blobs: BlobStore, upload: UploadFile, max_bytes: int) -> 
     if not content:
         raise UploadRejectedError(f"{filename} is empty.")
 
-    sha256 = blobs.put(content)
+    # The S3 store uploads over the network and the folder store writes and fsyncs a
+    # file, so neither may run on the event loop.
+    sha256 = await asyncio.to_thread(blobs.put, content)
     return AttachmentInfo(
         filename=filename,
         content_type=_content_type(upload, filename),

@@ -4,6 +4,7 @@ Anything ticket_service reports as missing, out of the viewer's scope or not vis
 becomes the same 404, so a customer cannot tell another customer's ticket from none.
 """
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 
@@ -132,7 +133,7 @@ async def load_attachment(
     )
     if reply.attachment is None:
         raise PageNotFoundError()
-    content = portal.blobs.read(sha256)
+    content = await asyncio.to_thread(portal.blobs.read, sha256)
     if content is None:
         log.error("attachment missing from blob store", number=number, sha256=sha256)
         raise PageNotFoundError()
