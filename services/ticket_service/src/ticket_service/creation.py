@@ -2,8 +2,8 @@
 
 The requester's address is resolved through customer_service as for inbound mail, then
 routing rules apply, then the fields given in the request override what rules set. The
-text becomes the first interaction, a NOTE that the customer can see, and replies go
-to the requester's address by email.
+text becomes the first interaction, a NOTE, which the contracts' visibility table keeps
+from the customer, and replies go to the requester's address by email.
 """
 
 import uuid
