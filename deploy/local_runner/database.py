@@ -3,8 +3,9 @@
 The order is the server in HELPDESK_DATABASE_URL or DATABASE_URL, the conventional local
 server, a cluster started from local binaries, then the PostgreSQL that the pgserver
 package ships in its wheel, for machines with no PostgreSQL installed at all. The services
-then share one database (each in its own schema): the one the URL names, or `helpdesk`
-when the URL names a maintenance database such as `postgres`.
+then share one database (each in its own schema): the one the URL names, created when
+the server has no such database yet, or `helpdesk` when the URL names a maintenance
+database such as `postgres`.
 """
 
 import asyncio
@@ -78,6 +79,10 @@ async def provide_postgres(
         problem = await postgres_problem(configured_url)
         if problem is None:
             return ProvidedServer(configured_url, "from DATABASE_URL")
+        # The server answers but lacks the named database: `ensure_database` creates it.
+        # Falling back to another server would put the data where the user did not ask.
+        if await _server_reachable(configured_url):
+            return ProvidedServer(configured_url, "from DATABASE_URL")
         say(f"DATABASE_URL is unreachable ({problem}); trying {conventional_url}")
 
     if await postgres_problem(conventional_url) is None:
@@ -138,17 +143,29 @@ async def _start_local_postgres(data_dir: Path, preferred_port: int) -> Provided
     return ProvidedServer(server.url, f"started from local binaries, data in {data_dir}", stop)
 
 
-async def ensure_database(server_url: str, name: str = HELPDESK_DATABASE) -> str:
-    """Return the URL the services get, creating database `name` when the URL needs one.
+async def _server_reachable(url: str) -> bool:
+    """Return whether the server of `url` accepts connections to its `postgres` database."""
+    return await postgres_problem(with_database(url, "postgres")) is None
 
-    A URL naming a maintenance database (or none) is pointed at `name`, which is created
-    when missing. A URL naming any other database is returned unchanged.
+
+async def ensure_database(server_url: str, name: str = HELPDESK_DATABASE) -> str:
+    """Return the URL the services get, creating its database when it is missing.
+
+    A URL naming a maintenance database (or none) is pointed at `name`. A URL naming any
+    other database keeps it. Either database is created when the server lacks it.
     """
     if database_name(server_url) not in MAINTENANCE_DATABASES:
-        return server_url
+        # A role may be allowed into its own database only, so an existing one is used
+        # without a look at the maintenance database.
+        if await postgres_problem(server_url) is None:
+            return server_url
+        name = database_name(server_url)
+        maintenance_url = with_database(server_url, "postgres")
+    else:
+        maintenance_url = server_url
 
     try:
-        connection = await asyncpg.connect(plain_url(server_url), timeout=10)
+        connection = await asyncpg.connect(plain_url(maintenance_url), timeout=10)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise StartupError(f"could not connect to {server_url}: {exc}") from exc
     try:

@@ -147,6 +147,21 @@ async def test_named_database_is_used_as_is(database_url: str) -> None:
     assert await ensure_database(database_url, "never_created") == database_url
 
 
+async def test_missing_named_database_created(
+    postgres_admin: str, scratch_database_name: str, tmp_path: Path
+) -> None:
+    configured = with_database(postgres_admin, scratch_database_name)
+
+    server = await provide_postgres(
+        configured, tmp_path / "postgres", conventional_url="postgresql://127.0.0.1:1/postgres"
+    )
+    prepared = await ensure_database(server.url)
+
+    assert server.url == configured
+    assert prepared == configured
+    assert await postgres_problem(configured) is None
+
+
 @pytest.mark.skipif(postgres_bin_dir() is None, reason="initdb and pg_ctl are not installed")
 async def test_leftover_local_server_is_replaced(shared_data_dir: Path) -> None:
     leftover = LocalPostgres(shared_data_dir, port=free_port())
