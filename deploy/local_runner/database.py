@@ -79,7 +79,8 @@ async def provide_postgres(
         problem = await postgres_problem(configured_url)
         if problem is None:
             return ProvidedServer(configured_url, "from DATABASE_URL")
-        # The server answers but lacks the named database: `ensure_database` creates it.
+        # The server accepts connections but lacks the named database, which
+        # `ensure_database` creates.
         # Falling back to another server would put the data where the user did not ask.
         if await _server_reachable(configured_url):
             return ProvidedServer(configured_url, "from DATABASE_URL")
