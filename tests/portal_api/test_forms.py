@@ -107,6 +107,8 @@ async def test_field_errors_shown_and_values_kept(
 
     assert local.status_code == 400
     assert 'id="error-amount">Enter a number' in local.text
+    # ticket_service's check of the required field joins the portal's own in one round.
+    assert 'id="error-invoice_number"' in local.text
     assert 'value="twelve"' in local.text
     assert 'value="Invoice looks wrong"' in local.text
     assert '<option value="Pro" selected>' in local.text

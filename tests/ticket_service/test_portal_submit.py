@@ -189,6 +189,35 @@ async def test_form_presets_and_values_stored(
     assert view.interactions[0].attachments == (photo,)
 
 
+async def test_fixed_and_form_errors_together(
+    customer_api: httpx.AsyncClient, tickets: TicketsApi, nats_connection: NatsClient
+) -> None:
+    form = await create_form(tickets)
+    viewer = await new_account(customer_api)
+
+    reply = await submit(
+        nats_connection, viewer, "  ", form_id=uuid.UUID(form["id"]), form_values={}
+    )
+
+    fields = {error.field for error in reply.field_errors}
+    assert "subject" in fields
+    assert {"device", "serial"} <= fields
+    assert reply.number is None
+
+
+async def test_validate_only_opens_nothing(
+    customer_api: httpx.AsyncClient, tickets: TicketsApi, nats_connection: NatsClient
+) -> None:
+    viewer = await new_account(customer_api)
+    subject = unique("Only checking")
+
+    reply = await submit(nats_connection, viewer, subject, validate_only=True)
+
+    assert reply.field_errors == ()
+    assert reply.number is None
+    assert await tickets.with_subject(subject) is None
+
+
 async def test_answer_labels_outlive_form(
     customer_api: httpx.AsyncClient, tickets: TicketsApi, nats_connection: NatsClient
 ) -> None:

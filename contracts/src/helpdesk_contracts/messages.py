@@ -410,6 +410,9 @@ class PortalSubmitRequest(Message, frozen=True, kw_only=True):
     attachments: tuple[AttachmentInfo, ...] = ()
     form_id: uuid.UUID | None = None
     form_values: dict[str, object] = msgspec.field(default_factory=dict)
+    # Only check the submission and return every field error, opening no ticket; the
+    # portal asks this when its own checks already failed, to show all errors at once.
+    validate_only: bool = False
 
 
 class PortalSubmitReply(Message, frozen=True, kw_only=True):

@@ -143,14 +143,16 @@ class PortalRequests:
                 errors.append(
                     PortalFieldError(field="viewer", message="Sign in again to submit a ticket.")
                 )
-        if errors or author is None:
-            return PortalSubmitReply(field_errors=tuple(errors))
 
         correlation_id = _correlation_id()
         async with unit_of_work(self.sessions) as session:
-            form, form_values, errors = await _checked_form(session, request)
-            if errors:
+            # The form's fields are checked even when the fixed inputs failed, so the
+            # customer sees every mistake in one round.
+            form, form_values, form_errors = await _checked_form(session, request)
+            errors.extend(form_errors)
+            if errors or author is None or request.validate_only:
                 return PortalSubmitReply(field_errors=tuple(errors))
+
             new = NewPortalTicket(
                 subject=request.subject,
                 text_body=request.text_body,

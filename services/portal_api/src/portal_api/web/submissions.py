@@ -10,6 +10,7 @@ from helpdesk_contracts.enums import TicketSource
 from helpdesk_contracts.messages import (
     EmailAddress,
     IntakeForm,
+    PortalFieldError,
     PortalFormsRequest,
     PortalSubmitRequest,
     PortalViewer,
@@ -39,6 +40,15 @@ async def load_forms(portal: Portal, *, anonymous: bool) -> tuple[IntakeForm, ..
     """Return the active intake forms, only the anonymous-enabled ones when `anonymous`."""
     reply = await portal.requests.forms(PortalFormsRequest(anonymous=anonymous))
     return reply.forms
+
+
+def _page_errors(errors: tuple[PortalFieldError, ...]) -> dict[str, str]:
+    """Return ticket_service's field errors keyed by the page's input names."""
+    by_name = field_errors_by_name(errors)
+    # The web form asks for the sender's address in its "email" input.
+    if "sender" in by_name:
+        by_name.setdefault("email", by_name.pop("sender"))
+    return by_name
 
 
 def choose_form(forms: tuple[IntakeForm, ...], raw_id: str | None) -> IntakeForm | None:
@@ -101,23 +111,29 @@ async def submit_ticket(
         attachments += fields.attachments
     if len(attachments) > settings.max_attachments:
         submission.errors["attachments"] = f"Attach at most {settings.max_attachments} files."
+
+    request = PortalSubmitRequest(
+        viewer=viewer,
+        sender=sender,
+        source=TicketSource.PORTAL if viewer is not None else TicketSource.WEB,
+        subject=subject,
+        text_body=text_body,
+        attachments=tuple(attachments[: settings.max_attachments]),
+        form_id=form.id if form is not None else None,
+        form_values=fields.values if fields is not None else {},
+        validate_only=bool(submission.errors),
+    )
+    reply = await portal.requests.submit(request)
+
     if submission.errors:
+        # ticket_service checked the rest (required fields, choices), so the page lists
+        # every mistake at once; the portal's own message wins where both found one.
+        for name, message in _page_errors(reply.field_errors).items():
+            submission.errors.setdefault(name, message)
         return submission
 
-    reply = await portal.requests.submit(
-        PortalSubmitRequest(
-            viewer=viewer,
-            sender=sender,
-            source=TicketSource.PORTAL if viewer is not None else TicketSource.WEB,
-            subject=subject,
-            text_body=text_body,
-            attachments=tuple(attachments),
-            form_id=form.id if form is not None else None,
-            form_values=fields.values if fields is not None else {},
-        )
-    )
     if reply.field_errors or reply.number is None:
-        submission.errors = field_errors_by_name(reply.field_errors) or {
+        submission.errors = _page_errors(reply.field_errors) or {
             "subject": "The request could not be created. Please try again."
         }
         return submission
