@@ -3,12 +3,12 @@
 import enum
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import pytest
 from litestar import Litestar, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.testing import TestClient
 
 from helpdesk_runtime.problems import EXCEPTION_HANDLERS, PROBLEM_JSON
@@ -26,12 +26,20 @@ class Swatch(msgspec.Struct):
 class Palette(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(pattern=r"\S")]
     shade: Shade | None = None
+    finish: Literal["Gloss", "Matte"] = "Matte"
     swatches: list[Swatch] = []
 
 
 @post("/palettes")
 async def create_palette(data: JSONBody[Palette]) -> dict[str, str]:
     return {"name": data.name}
+
+
+@get("/palettes")
+async def list_palettes(
+    shades: Annotated[list[Shade] | None, QueryParameter(name="shade")] = None,
+) -> list[str]:
+    return [str(shade) for shade in shades or []]
 
 
 @get("/palettes/{palette_id:uuid}")
@@ -41,7 +49,9 @@ async def show_palette(palette_id: FromPath[uuid.UUID]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient[Litestar]]:
-    app = Litestar([create_palette, show_palette], exception_handlers=EXCEPTION_HANDLERS)
+    app = Litestar(
+        [create_palette, list_palettes, show_palette], exception_handlers=EXCEPTION_HANDLERS
+    )
     with TestClient(app) as test_client:
         yield test_client
 
@@ -90,13 +100,28 @@ def test_form_body_gets_415(client: TestClient[Litestar]) -> None:
     assert "application/json" in response.json()["detail"]
 
 
-def test_malformed_json_stays_400(client: TestClient[Litestar]) -> None:
-    response = client.post(
-        "/palettes", content=b"{oops", headers={"content-type": "application/json"}
-    )
+@pytest.mark.parametrize("body", [b"{oops", b'{"name": "a'])
+def test_malformed_json_names_body(client: TestClient[Litestar], body: bytes) -> None:
+    response = client.post("/palettes", content=body, headers={"content-type": "application/json"})
 
-    assert response.status_code == 400
-    assert response.json()["detail"].startswith("JSON is malformed")
+    error = only_error(response)
+    assert response.json()["title"] == "Invalid request"
+    assert error["field"] == "$"
+    assert error["detail"].startswith("The body is not valid JSON")
+
+
+def test_invalid_literal_lists_values(client: TestClient[Litestar]) -> None:
+    error = only_error(client.post("/palettes", json={"name": "a", "finish": "Shiny"}))
+
+    assert error["field"] == "$.finish"
+    assert error["detail"] == "Invalid value 'Shiny'; expected one of 'Gloss', 'Matte'."
+
+
+def test_invalid_query_enum_lists_values(client: TestClient[Litestar]) -> None:
+    error = only_error(client.get("/palettes", params={"shade": "Pink"}))
+
+    assert error["field"] == "$.shade"
+    assert error["detail"] == "Invalid value 'Pink'; expected one of 'Light', 'Dark'."
 
 
 def test_wrong_path_parameter_type_explained(client: TestClient[Litestar]) -> None:

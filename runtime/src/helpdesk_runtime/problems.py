@@ -19,6 +19,8 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 _JSON_PATH = re.compile(r"at `(\$[^`]*)`")
 _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+# How msgspec words a body that is not JSON at all, as Litestar passes it on.
+_JSON_SYNTAX_ERRORS = ("JSON is malformed", "Input data was truncated")
 
 
 class ProblemError(Exception):
@@ -81,13 +83,39 @@ def _field_path(message: str, key: object) -> str:
     return "$"
 
 
-def _body_type(request: Request[Any, Any, Any]) -> Any:
-    """Return the type the handler decodes its body into, or None."""
+def _public_name(request: Request[Any, Any, Any], key: object) -> object:
+    """Return the name a caller uses for the handler parameter `key`."""
     try:
-        data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
+        definition = request.route_handler.parsed_fn_signature.parameters.get(str(key))
+    except AttributeError:
+        return key
+    alias = getattr(definition.kwarg_definition, "name", None) if definition else None
+    return alias or key
+
+
+def _decoded_type(request: Request[Any, Any, Any], source: str, key: object) -> Any:
+    """Return the type the handler decodes the invalid input into, or None.
+
+    The body is the `data` parameter; a query, path or header value is the parameter whose
+    name, or whose declared alias, is `key`.
+    """
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
     except AttributeError:
         return None
-    return data_field.annotation if data_field is not None else None
+
+    if source == "body":
+        wanted = parameters.get("data")
+    else:
+        wanted = next(
+            (
+                definition
+                for name, definition in parameters.items()
+                if key in (name, getattr(definition.kwarg_definition, "name", None))
+            ),
+            None,
+        )
+    return wanted.annotation if wanted is not None else None
 
 
 def _validation_errors(
@@ -100,10 +128,15 @@ def _validation_errors(
             continue
         raw_message = str(entry.get("message", exc.detail))
         field = _field_path(raw_message, entry.get("key"))
-        message = readable_message(raw_message, field, _body_type(request))
         raw_source = entry.get("source", "")
         # Litestar reports body errors as "body" but parameters as a ParamType enum member.
         source = str(getattr(raw_source, "value", raw_source))
+        decoded_type = _decoded_type(request, source, entry.get("key"))
+        path_in_type = field if source == "body" else "$"
+        if source != "body" and entry.get("key"):
+            # Litestar names a parameter by its Python name; the caller knows its alias.
+            field = f"$.{_public_name(request, entry.get('key'))}"
+        message = readable_message(raw_message, path_in_type, decoded_type)
         errors.append({"field": field, "detail": message, "source": source})
     if not errors:
         errors.append({"field": _field_path(exc.detail, None), "detail": exc.detail})
@@ -126,9 +159,14 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     status, detail = exc.status_code, exc.detail
 
     # Litestar parses any body as JSON, so a form or text body reads as malformed JSON.
-    if status == 400 and detail.startswith("JSON is malformed") and not _sent_json(request):
+    malformed_json = status == 400 and detail.startswith(_JSON_SYNTAX_ERRORS)
+    if malformed_json and not _sent_json(request):
         status = 415
         detail = "Send the request body as JSON with the header Content-Type: application/json."
+    elif malformed_json:
+        # The same shape as every other invalid request, with the whole body at fault.
+        errors = [{"field": "$", "detail": f"The body is not valid JSON: {detail}"}]
+        return problem_response(request, 400, "Invalid request", detail, errors)
 
     # The router's own 404 also covers a path parameter of the wrong type, such as a
     # ticket number where a UUID belongs.

@@ -20,16 +20,20 @@ _NOT_BLANK_REGEX = "Expected `str` matching regex '\\\\S'"
 MISSING_BODY_KEY = "'data'"
 
 
-def readable_message(message: str, path: str, body_type: Any) -> str:
-    """Return `message` reworded for a caller; `path` is the JSON path of the field."""
+def readable_message(message: str, path: str, field_type: Any) -> str:
+    """Return `message` reworded for a caller.
+
+    `field_type` is the type the value was decoded into (the body's type or a parameter's),
+    and `path` the JSON path of the invalid value inside it.
+    """
     if message == MISSING_BODY_KEY:
         return "The request needs a JSON body."
     if message == _NOT_BLANK_REGEX:
         return "Must not be blank."
 
     invalid_enum = _INVALID_ENUM.match(message)
-    if invalid_enum is not None and body_type is not None:
-        allowed = _enum_values_at(body_type, path)
+    if invalid_enum is not None and field_type is not None:
+        allowed = _enum_values_at(field_type, path)
         if allowed:
             listed = ", ".join(repr(value) for value in allowed)
             return f"Invalid value {invalid_enum.group(1)}; expected one of {listed}."
@@ -58,8 +62,13 @@ def _enum_values_at(body_type: Any, path: str) -> list[str]:
             return []
 
     info = _unwrap(info)
+    # A repeated query parameter decodes into a list, whose items are the choices.
+    if isinstance(info, msgspec.inspect.ListType | msgspec.inspect.VarTupleType):
+        info = _unwrap(info.item_type)
     if isinstance(info, msgspec.inspect.EnumType) and issubclass(info.cls, enum.Enum):
         return [str(member.value) for member in info.cls]
+    if isinstance(info, msgspec.inspect.LiteralType):
+        return [str(value) for value in info.values]
     return []
 
 
