@@ -250,13 +250,14 @@ async def test_web_form_rate_limited_per_ip(portal_url: str) -> None:
 
 
 async def test_web_form_lists_every_mistake(portal_url: str) -> None:
+    started = started_long_ago()
     async with new_client(portal_url) as client:
         await client.get("/contact")
         sent = await post_form(
             client,
             "/contact",
             {
-                "form_started": started_long_ago(),
+                "form_started": started,
                 "website": "",
                 "name": "Hasty Visitor",
                 "email": "not-an-address",
@@ -266,6 +267,7 @@ async def test_web_form_lists_every_mistake(portal_url: str) -> None:
         )
 
     assert sent.status_code == 400
+    assert f'value="{started}"' in sent.text
     assert 'id="error-email"' in sent.text
     assert 'id="error-subject"' in sent.text
     assert 'id="error-text_body"' in sent.text

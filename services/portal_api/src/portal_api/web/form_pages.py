@@ -148,7 +148,12 @@ class WebFormController(Controller):
         )
         if submission.number is None:
             entered.update(submission.entered)
-            return self._page(request, portal, forms, form, submission.errors, entered, 400)
+            # The form keeps the time it was first shown: a person correcting a mistake
+            # is no bot, and a new time would reject a quick resend as too fast.
+            started = str(data.get(STARTED_FIELD, ""))
+            return self._page(
+                request, portal, forms, form, submission.errors, entered, 400, started
+            )
         return render(request, portal.settings, "contact_sent.html", number=submission.number)
 
     async def _rate_limited(self, portal: PortalDependency, ip: str) -> bool:
@@ -169,6 +174,7 @@ class WebFormController(Controller):
         errors: dict[str, str],
         entered: dict[str, Any],
         status_code: int = 200,
+        started_value: str | None = None,
     ) -> Template:
         return render(
             request,
@@ -177,6 +183,6 @@ class WebFormController(Controller):
             status_code=status_code,
             honeypot_field=HONEYPOT_FIELD,
             started_field=STARTED_FIELD,
-            started_value=sign_start(portal.secret_key),
+            started_value=started_value or sign_start(portal.secret_key),
             **_form_context(forms, form, errors, entered),
         )
