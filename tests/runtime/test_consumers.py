@@ -13,7 +13,12 @@ from nats.js import JetStreamContext
 
 from helpdesk_contracts import subjects
 from helpdesk_contracts.messages import ResolveContactRequest
-from helpdesk_runtime.consumers import Delivery, UnprocessableMessageError, subscribe_durable
+from helpdesk_runtime.consumers import (
+    Delivery,
+    NotReadyError,
+    UnprocessableMessageError,
+    subscribe_durable,
+)
 from helpdesk_runtime.messaging import ensure_streams
 from tests.support.servers import wait_until
 
@@ -177,3 +182,33 @@ async def test_unprocessable_message_dead_letters_at_once(
     assert attempts == [1]
     assert dead.headers is not None
     assert dead.headers["X-Error"] == "unprocessable: no such ticket"
+
+
+async def test_not_ready_message_retried_until_handled(
+    nats_url: str, connection: NatsClient
+) -> None:
+    js = connection.jetstream()
+    dead_letters = await collect_dead_letters(connection)
+    address = f"{uuid.uuid4().hex}@example.test"
+    attempts: list[int] = []
+
+    async def handler(message: ResolveContactRequest, delivery: Delivery) -> None:
+        if message.address != address:
+            return
+        attempts.append(delivery.num_delivered)
+        if delivery.num_delivered < 2:
+            raise NotReadyError("the ticket this event follows is not there yet")
+
+    broker = await start_consumer(nats_url, js, handler, max_attempts=3)
+    try:
+        msg_id = await publish(js, msgspec.json.encode(ResolveContactRequest(address=address)))
+
+        async def handled_twice() -> bool:
+            return len(attempts) >= 2
+
+        await wait_until(handled_twice, timeout=15)
+    finally:
+        await broker.stop()
+
+    assert attempts == [1, 2]
+    assert find_dead_letter(dead_letters, msg_id) is None

@@ -63,6 +63,15 @@ class UnprocessableMessageError(Exception):
     """
 
 
+class NotReadyError(Exception):
+    """Raised by a handler for a message that arrived before the one it depends on.
+
+    Events of one ticket reach separate consumers in any order, so an interaction can
+    come before its ticket's creation. The message is retried like after any failure,
+    but logged at info level, because the wait is expected.
+    """
+
+
 class Delivery(msgspec.Struct, kw_only=True):
     """Transport facts about one delivery of a message."""
 
@@ -176,6 +185,16 @@ def subscribe_durable(
             return
 
         delay = _retry_delay(delivery.num_delivered)
+        if isinstance(exc, NotReadyError) and delivery.num_delivered + 1 < max_attempts:
+            log.info(
+                "message arrived before the one it follows, redelivering",
+                reason=str(exc),
+                num_delivered=delivery.num_delivered,
+                retry_in_seconds=delay,
+            )
+            await message.nack(delay=delay)
+            return
+
         log.warning(
             "message handler failed, redelivering",
             error=repr(exc),

@@ -27,7 +27,7 @@ from helpdesk_contracts.messages import (
     TicketEnriched,
     TicketStatusChanged,
 )
-from helpdesk_runtime.consumers import Delivery, subscribe_durable
+from helpdesk_runtime.consumers import Delivery, NotReadyError, subscribe_durable
 from helpdesk_runtime.database import unit_of_work
 from helpdesk_runtime.idempotency import claim_message
 from helpdesk_runtime.logging import bound_context, get_logger
@@ -40,7 +40,7 @@ CONSUMER_PREFIX = "customer_service-tickets"
 EventT = TypeVar("EventT", bound=Message)
 
 
-class TicketNotSummarizedError(Exception):
+class TicketNotSummarizedError(NotReadyError):
     """An event about a ticket whose `created` event has not been handled yet."""
 
 
