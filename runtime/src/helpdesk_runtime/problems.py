@@ -19,7 +19,7 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 _JSON_PATH = re.compile(r"at `(\$[^`]*)`")
 _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
-# How msgspec words a body that is not JSON at all, as Litestar passes it on.
+# The start of msgspec's messages for a body that is not JSON, as Litestar passes them on.
 _JSON_SYNTAX_ERRORS = ("JSON is malformed", "Input data was truncated")
 
 

@@ -45,7 +45,7 @@ async def load_forms(portal: Portal, *, anonymous: bool) -> tuple[IntakeForm, ..
 def _page_errors(errors: tuple[PortalFieldError, ...]) -> dict[str, str]:
     """Return ticket_service's field errors keyed by the page's input names."""
     by_name = field_errors_by_name(errors)
-    # The web form asks for the sender's address in its "email" input.
+    # The web form's "email" input holds the sender's address.
     if "sender" in by_name:
         by_name.setdefault("email", by_name.pop("sender"))
     return by_name
@@ -78,9 +78,9 @@ async def submit_ticket(
 ) -> Submission:
     """Read the fixed inputs and the form's fields, store files and ask for the ticket.
 
-    `known_errors` are the caller's own findings, such as an invalid sender address; with
-    any, every input is still checked, so the page lists all mistakes at once, and no
-    ticket is requested.
+    `known_errors` are the caller's own findings, such as an invalid sender address. Every
+    input is still checked, so the page lists all mistakes at once. With any error, the
+    ticket is only validated, not opened.
     """
     subject = _text(data, "subject")
     text_body = _text(data, "text_body")
