@@ -18,13 +18,14 @@ from ticket_service.api.schemas import TicketDetail
 from ticket_service.api.tickets import (
     AnyRequest,
     IfMatchHeader,
+    apply_field_changes,
     correlation_id_of,
     detail_response,
     if_match_of,
 )
 from ticket_service.errors import UnknownAgentError
 from ticket_service.merging import MergeRequest, merge_ticket
-from ticket_service.ticket_updates import FieldChanges, TicketChanges, update_ticket
+from ticket_service.ticket_updates import FieldChanges
 
 
 class TicketFieldsController(Controller):
@@ -43,7 +44,7 @@ class TicketFieldsController(Controller):
         """Assign one more agent; agents already assigned stay assigned."""
         fields = FieldChanges(add_assignees=[data.agent])
         try:
-            return await _change(request, ticket_id, fields, sessions, if_match)
+            return await apply_field_changes(request, ticket_id, fields, sessions, if_match)
         except UnknownAgentError as exc:
             exc.field = "$.agent"
             raise
@@ -59,7 +60,7 @@ class TicketFieldsController(Controller):
     ) -> Response[TicketDetail]:
         """Unassign one agent; the other assignees stay. Unassigning a non-assignee is a no-op."""
         fields = FieldChanges(remove_assignees=[agent])
-        return await _change(request, ticket_id, fields, sessions, if_match)
+        return await apply_field_changes(request, ticket_id, fields, sessions, if_match)
 
     @put("/{ticket_id:uuid}/tags", responses=TICKET_PROBLEMS)
     async def replace_tags(
@@ -72,7 +73,7 @@ class TicketFieldsController(Controller):
     ) -> Response[TicketDetail]:
         """Replace the tags; they are trimmed, lower-cased and deduplicated."""
         fields = FieldChanges(tags=data.tags)
-        return await _change(request, ticket_id, fields, sessions, if_match)
+        return await apply_field_changes(request, ticket_id, fields, sessions, if_match)
 
     @post("/{ticket_id:uuid}/merge", status_code=200, responses=TICKET_PROBLEMS)
     async def merge(
@@ -98,23 +99,3 @@ class TicketFieldsController(Controller):
             async with unit_of_work(sessions) as session:
                 source, _ = await merge_ticket(session, merge)
                 return await detail_response(session, source)
-
-
-async def _change(
-    request: AnyRequest,
-    ticket_id: uuid.UUID,
-    fields: FieldChanges,
-    sessions: Sessions,
-    if_match: str | None,
-) -> Response[TicketDetail]:
-    changes = TicketChanges(
-        ticket_id=ticket_id,
-        fields=fields,
-        actor=actor_of(request),
-        if_match=if_match_of(if_match),
-        correlation_id=correlation_id_of(request),
-    )
-    with bound_context(correlation_id=changes.correlation_id, ticket_id=ticket_id):
-        async with unit_of_work(sessions) as session:
-            ticket = await update_ticket(session, changes)
-            return await detail_response(session, ticket)

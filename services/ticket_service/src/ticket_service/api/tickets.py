@@ -77,6 +77,27 @@ def if_match_of(header: str | None) -> IfMatch | None:
     return IfMatch(header) if header else None
 
 
+async def apply_field_changes(
+    request: AnyRequest,
+    ticket_id: uuid.UUID,
+    fields: FieldChanges,
+    sessions: Sessions,
+    if_match: str | None,
+) -> Response[TicketDetail]:
+    """Apply `fields` as the calling agent and return the ticket's detail."""
+    changes = TicketChanges(
+        ticket_id=ticket_id,
+        fields=fields,
+        actor=actor_of(request),
+        if_match=if_match_of(if_match),
+        correlation_id=correlation_id_of(request),
+    )
+    with bound_context(correlation_id=changes.correlation_id, ticket_id=ticket_id):
+        async with unit_of_work(sessions) as session:
+            ticket = await update_ticket(session, changes)
+            return await detail_response(session, ticket)
+
+
 async def read_snapshot(session: AsyncSession) -> None:
     """Make the session's reads see one snapshot, so a ticket and its interactions agree.
 
@@ -262,17 +283,7 @@ class TicketController(Controller):
             tags=data.tags,
             category=data.category,
         )
-        changes = TicketChanges(
-            ticket_id=ticket_id,
-            fields=fields,
-            actor=actor_of(request),
-            if_match=if_match_of(if_match),
-            correlation_id=correlation_id_of(request),
-        )
-        with bound_context(correlation_id=changes.correlation_id, ticket_id=ticket_id):
-            async with unit_of_work(sessions) as session:
-                ticket = await update_ticket(session, changes)
-                return await detail_response(session, ticket)
+        return await apply_field_changes(request, ticket_id, fields, sessions, if_match)
 
     @post("/{ticket_id:uuid}/replies", responses=TICKET_PROBLEMS)
     async def reply(
