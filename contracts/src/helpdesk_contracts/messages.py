@@ -285,7 +285,7 @@ class AgentMentioned(Message, frozen=True, kw_only=True):
 
 
 class PortalViewer(msgspec.Struct, frozen=True, kw_only=True):
-    """The signed-in contact on whose behalf portal_api asks.
+    """The signed-in contact on whose behalf portal_api sends a request.
 
     Only the contact is claimed; ticket_service looks up the contact's customer and
     whether the contact may see all of that customer's tickets itself.
@@ -295,7 +295,7 @@ class PortalViewer(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PortalFieldError(msgspec.Struct, frozen=True, kw_only=True):
-    """Why one submitted value was refused; `field` is the form field key or "subject"."""
+    """The reason one submitted value was rejected; `field` is the form field key or "subject"."""
 
     field: str
     message: str
@@ -411,7 +411,7 @@ class PortalSubmitRequest(Message, frozen=True, kw_only=True):
     form_id: uuid.UUID | None = None
     form_values: dict[str, object] = msgspec.field(default_factory=dict)
     # Only check the submission and return every field error, opening no ticket; the
-    # portal asks this when its own checks already failed, to show all errors at once.
+    # portal sends this when its own checks already failed, to show all errors at once.
     validate_only: bool = False
 
 
@@ -623,7 +623,7 @@ class AccountContextReply(Message, frozen=True, kw_only=True):
 
 
 class ContactScopeRequest(Message, frozen=True, kw_only=True):
-    """Which customer a contact belongs to and how much of it the contact may see."""
+    """A request for a contact's customer and how much of it the contact may see."""
 
     contact_id: uuid.UUID
 

@@ -32,7 +32,7 @@ class BlobStoreError(Exception):
 
 @dataclass(frozen=True)
 class S3Location:
-    """Where blobs live: the server URL, the bucket, a key prefix and the signing region."""
+    """The location of blobs: the server URL, the bucket, a key prefix and the signing region."""
 
     endpoint: str
     bucket: str

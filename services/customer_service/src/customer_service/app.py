@@ -58,7 +58,7 @@ def build_runtime(settings: CustomerSettings) -> ServiceRuntime:
             return await build_account_context(session, request)
 
     async def handle_contact_scope(request: ContactScopeRequest) -> ContactScopeReply:
-        # Every portal request asks for the scope, so it reads without a transaction.
+        # Every portal request requests the scope, so it reads without a transaction.
         async with autocommit.connect() as connection:
             return await load_contact_scope(connection, request.contact_id)
 

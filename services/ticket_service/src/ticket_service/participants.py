@@ -1,4 +1,4 @@
-"""Who else is on a ticket's mail thread: Cc'd people, internal addresses, forwarded mail.
+"""The other people on a ticket's mail thread: Cc'd people, internal addresses, forwarded mail.
 
 The policy, as a support team runs a shared mailbox:
 
